@@ -1,0 +1,2 @@
+//! Faithful local emulators of the Salesforce REST API and the Jira Cloud REST API v3.
+#![forbid(unsafe_code)]

@@ -1,0 +1,1 @@
+//! Typed settings: a TOML file plus `SFJIRA_*` environment overrides.

@@ -1,0 +1,1 @@
+//! The pure sync rules: no I/O, no async, tested without either remote system.

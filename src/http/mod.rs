@@ -1,0 +1,1 @@
+//! The HTTP surface: routes, request parsing and the one mapping from errors to responses.

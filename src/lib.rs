@@ -1,0 +1,33 @@
+//! sfjira keeps Jira issues and Salesforce records in step, and can prove every decision it made.
+//!
+//! Every issue↔record link is an actor whose history is an append-only stream of facts in one
+//! event log on sled. Pure rules decide what to do, actors do it through typed REST clients and
+//! record what was done, projections turn the log into the views the admin page and the issue
+//! panel read, and auditors replay any stream to see why.
+//!
+//! # Layout
+//!
+//! - [`domain`]: the pure sync rules (ids, the link aggregate, status matching, comment and
+//!   attachment pairing, echo detection, ADF ⇄ text). No I/O, no async.
+//! - [`events`]: the event catalogue, envelopes, upcasting and the [`events::store`] (the
+//!   `EventStore` trait, the sled implementation and an in-memory reference store).
+//! - [`actors`]: link actors, the link registry, the reconciliation scheduler and the projection
+//!   runners, with a diagram of who supervises whom.
+//! - [`connectors`]: typed Salesforce and Jira REST clients with retry classification.
+//! - [`projections`]: read models (issue panel, admin view, audit timeline) rebuilt from the log.
+//! - [`audit`]: hash-chain verification and replay of a stream as a timeline.
+//! - [`http`]: actix-web routes and the single error-to-response mapping.
+//! - [`config`] and [`startup`]: typed settings and the application wiring.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod actors;
+pub mod audit;
+pub mod config;
+pub mod connectors;
+pub mod domain;
+pub mod events;
+pub mod http;
+pub mod projections;
+pub mod startup;
+pub mod telemetry;

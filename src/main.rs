@@ -1,0 +1,2 @@
+//! The `sfjira` command line.
+fn main() {}

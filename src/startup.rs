@@ -1,0 +1,1 @@
+//! Application wiring: open the store, start the actors, bind the HTTP listener.
