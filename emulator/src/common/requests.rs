@@ -1,0 +1,179 @@
+//! The request log: every call an emulator served (outside the control API), with counts per
+//! endpoint.
+//!
+//! sfjira promises that its Salesforce calls per cycle grow with the number of changes, never
+//! with the number of links; tests prove such promises by reading these counts.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use parking_lot::Mutex;
+use serde::Serialize;
+
+/// How many individual requests are kept (counts are kept for all).
+const KEPT: usize = 20_000;
+
+/// One served request.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestRecord {
+    /// 1-based order of arrival.
+    pub seq: u64,
+    /// Real time it was served.
+    pub at: DateTime<Utc>,
+    /// HTTP method.
+    pub method: String,
+    /// Path as requested.
+    pub path: String,
+    /// Query string, if any.
+    pub query: String,
+    /// Endpoint key: method plus the path with ids replaced by `{id}`.
+    pub endpoint: String,
+    /// Status answered (0 when the connection was dropped).
+    pub status: u16,
+    /// Whether an injected fault answered it.
+    pub faulted: bool,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    total: u64,
+    counts: BTreeMap<String, u64>,
+    recent: VecDeque<RequestRecord>,
+}
+
+/// Shared request log.
+#[derive(Debug, Clone, Default)]
+pub struct RequestLog(Arc<Mutex<Inner>>);
+
+/// What `GET /__emulator/requests` answers.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestSummary {
+    /// Requests served since the last reset.
+    pub total: u64,
+    /// Requests per endpoint key.
+    pub counts: BTreeMap<String, u64>,
+    /// The most recent requests, oldest first.
+    pub requests: Vec<RequestRecord>,
+}
+
+impl RequestLog {
+    /// Records one request.
+    pub fn record(&self, method: &str, path: &str, query: &str, status: u16, faulted: bool) {
+        let mut inner = self.0.lock();
+        inner.total += 1;
+        let endpoint = endpoint_key(method, path);
+        *inner.counts.entry(endpoint.clone()).or_default() += 1;
+        let seq = inner.total;
+        if inner.recent.len() == KEPT {
+            inner.recent.pop_front();
+        }
+        inner.recent.push_back(RequestRecord {
+            seq,
+            at: Utc::now(),
+            method: method.to_string(),
+            path: path.to_string(),
+            query: query.to_string(),
+            endpoint,
+            status,
+            faulted,
+        });
+    }
+
+    /// Requests served since the last reset.
+    pub fn total(&self) -> u64 {
+        self.0.lock().total
+    }
+
+    /// Counts, and the most recent `limit` requests.
+    pub fn summary(&self, limit: usize) -> RequestSummary {
+        let inner = self.0.lock();
+        let skip = inner.recent.len().saturating_sub(limit);
+        RequestSummary {
+            total: inner.total,
+            counts: inner.counts.clone(),
+            requests: inner.recent.iter().skip(skip).cloned().collect(),
+        }
+    }
+
+    /// Forgets everything.
+    pub fn reset(&self) {
+        *self.0.lock() = Inner::default();
+    }
+}
+
+/// `GET /services/data/v60.0/sobjects/Case/500xx000000bQ2LAAU` → `GET /services/data/v60.0/sobjects/Case/{id}`.
+///
+/// Segments that look like record ids (15 or 18 alphanumerics with a digit), numbers, Jira
+/// issue keys (`SUP-12`) or query locators become `{id}`.
+pub fn endpoint_key(method: &str, path: &str) -> String {
+    let normalized: Vec<String> = path
+        .split('/')
+        .map(|segment| {
+            if looks_like_id(segment) {
+                "{id}".to_string()
+            } else {
+                segment.to_string()
+            }
+        })
+        .collect();
+    format!("{} {}", method.to_ascii_uppercase(), normalized.join("/"))
+}
+
+fn looks_like_id(segment: &str) -> bool {
+    if segment.is_empty() {
+        return false;
+    }
+    let has_digit = segment.chars().any(|c| c.is_ascii_digit());
+    // Short numbers are API versions (`/rest/api/3`), not ids.
+    let all_digits = segment.len() >= 4 && segment.chars().all(|c| c.is_ascii_digit());
+    let alnum = segment.chars().all(|c| c.is_ascii_alphanumeric());
+    let sf_id = alnum && has_digit && (segment.len() == 15 || segment.len() == 18);
+    let jira_key = segment.split_once('-').is_some_and(|(p, n)| {
+        !p.is_empty()
+            && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && p.starts_with(|c: char| c.is_ascii_alphabetic())
+            && !n.is_empty()
+            && n.chars().all(|c| c.is_ascii_digit())
+    });
+    all_digits || sf_id || jira_key
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_numbers_and_keys_collapse_to_placeholders() {
+        assert_eq!(
+            endpoint_key(
+                "get",
+                "/services/data/v60.0/sobjects/Case/500xx000000bQ2LAAU"
+            ),
+            "GET /services/data/v60.0/sobjects/Case/{id}"
+        );
+        assert_eq!(
+            endpoint_key("POST", "/rest/api/3/issue/SUP-12/comment"),
+            "POST /rest/api/3/issue/{id}/comment"
+        );
+        assert_eq!(
+            endpoint_key("GET", "/rest/api/3/attachment/content/10000"),
+            "GET /rest/api/3/attachment/content/{id}"
+        );
+        assert_eq!(endpoint_key("GET", "/services/data"), "GET /services/data");
+    }
+
+    #[test]
+    fn counts_survive_the_recent_window() {
+        let log = RequestLog::default();
+        for _ in 0..3 {
+            log.record("GET", "/a", "", 200, false);
+        }
+        let summary = log.summary(2);
+        assert_eq!(summary.total, 3);
+        assert_eq!(summary.counts["GET /a"], 3);
+        assert_eq!(summary.requests.len(), 2);
+        log.reset();
+        assert_eq!(log.total(), 0);
+    }
+}
