@@ -32,3 +32,24 @@ pub struct Common {
 
 /// Path prefix of the control API; requests under it are never counted nor faulted.
 pub const CONTROL_PREFIX: &str = "/__emulator/";
+
+/// Which data an emulator starts with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Seed {
+    /// A realistic demo org or site (see `docs/emulators.md`).
+    #[default]
+    Demo,
+    /// Only what is needed to connect: credentials, no business data.
+    Empty,
+}
+
+impl std::str::FromStr for Seed {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "demo" => Ok(Self::Demo),
+            "empty" => Ok(Self::Empty),
+            other => Err(format!("unknown seed {other:?}: expected demo or empty")),
+        }
+    }
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Creates .venv with the real Python client libraries the emulator fidelity tests drive
+# (simple-salesforce and jira), unless it already has them. Prints the interpreter's path.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+venv="$root/.venv"
+if ! "$venv/bin/python" -c "import simple_salesforce, jira" >/dev/null 2>&1; then
+  python3 -m venv "$venv" >&2
+  "$venv/bin/pip" install --quiet --disable-pip-version-check simple-salesforce jira >&2
+fi
+echo "$venv/bin/python"
