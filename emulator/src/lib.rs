@@ -2,3 +2,5 @@
 #![forbid(unsafe_code)]
 
 pub mod common;
+pub mod jira;
+pub mod salesforce;
