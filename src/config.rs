@@ -1,1 +1,462 @@
-//! Typed settings: a TOML file plus `SFJIRA_*` environment overrides.
+//! Typed settings: a TOML file, then `SFJIRA_*` environment overrides, into structs with
+//! defaults.
+//!
+//! An unknown key or a bad value is an error that names the key (`sync.interval_secs: invalid
+//! type…`), because a typo silently ignored is how a connector ends up syncing the wrong thing.
+//! Environment overrides use `__` between section and key: `SFJIRA_HTTP__PORT=8081`,
+//! `SFJIRA_DATA_DIR=/var/lib/sfjira`. Secrets are held in `SecretString`, which never prints.
+
+use std::path::{Path, PathBuf};
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// Everything sfjira can be told at start.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Where the event log and projections live (one process per directory).
+    pub data_dir: PathBuf,
+    /// The HTTP listener and the admin token.
+    pub http: HttpSettings,
+    /// Reconciliation cadence and limits.
+    pub sync: SyncSettings,
+    /// Link actor lifecycle.
+    pub actors: ActorSettings,
+    /// Event store tuning.
+    pub store: StoreSettings,
+    /// Salesforce connection policy (credentials are set through the admin API).
+    pub salesforce: SalesforceSettings,
+    /// The Jira site.
+    pub jira: JiraSettings,
+    /// Encryption of secrets at rest.
+    pub secrets: SecretSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./data"),
+            http: HttpSettings::default(),
+            sync: SyncSettings::default(),
+            actors: ActorSettings::default(),
+            store: StoreSettings::default(),
+            salesforce: SalesforceSettings::default(),
+            jira: JiraSettings::default(),
+            secrets: SecretSettings::default(),
+        }
+    }
+}
+
+/// The HTTP listener.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpSettings {
+    /// Interface to bind; loopback by default.
+    pub host: String,
+    /// Port; 0 picks a free one (tests).
+    pub port: u16,
+    /// Bearer token for the admin, panel and audit routes. Required to serve those routes.
+    pub admin_token: Option<SecretString>,
+    /// The URL Jira should call for webhooks, when it differs from the bound address.
+    pub public_url: Option<String>,
+    /// Largest request body accepted, in bytes (webhooks and admin calls).
+    pub max_body_bytes: usize,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            admin_token: None,
+            public_url: None,
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// Reconciliation cadence and limits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SyncSettings {
+    /// Seconds between scheduled reconciliation runs.
+    pub interval_secs: u64,
+    /// Whether the scheduler ticks at all (tests drive runs by hand).
+    pub scheduler_enabled: bool,
+    /// Items reconciled at once.
+    pub item_concurrency: usize,
+    /// Overlap of incremental windows, in seconds, against clock skew and late commits.
+    pub window_overlap_secs: u64,
+    /// Share of the daily Salesforce API limit above which scheduled work pauses.
+    pub api_budget_share: f64,
+    /// Files larger than this are skipped and recorded.
+    pub attachment_ceiling_bytes: u64,
+}
+
+impl Default for SyncSettings {
+    fn default() -> Self {
+        Self {
+            interval_secs: 300,
+            scheduler_enabled: true,
+            item_concurrency: 4,
+            window_overlap_secs: 60,
+            api_budget_share: 0.8,
+            attachment_ceiling_bytes: 10 * 1024 * 1024,
+        }
+    }
+}
+
+/// Link actor lifecycle.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ActorSettings {
+    /// An idle link actor stops after this many seconds; it re-activates on demand.
+    pub idle_timeout_secs: u64,
+}
+
+impl Default for ActorSettings {
+    fn default() -> Self {
+        Self {
+            idle_timeout_secs: 600,
+        }
+    }
+}
+
+/// Event store tuning.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreSettings {
+    /// sled page cache size in bytes.
+    pub cache_capacity_bytes: u64,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        Self {
+            cache_capacity_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// Salesforce connection policy.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SalesforceSettings {
+    /// REST API version used in paths.
+    pub api_version: String,
+    /// Allow plain http and loopback login/instance URLs (demo and tests only).
+    pub allow_insecure_loopback: bool,
+    /// Request timeout in seconds.
+    pub timeout_secs: u64,
+}
+
+impl Default for SalesforceSettings {
+    fn default() -> Self {
+        Self {
+            api_version: "v60.0".into(),
+            allow_insecure_loopback: false,
+            timeout_secs: 30,
+        }
+    }
+}
+
+/// The Jira site and how sfjira signs in to it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JiraSettings {
+    /// Site URL, e.g. `https://acme.atlassian.net`. Unset: Jira features are off.
+    pub base_url: Option<String>,
+    /// Account email for basic auth.
+    pub email: Option<String>,
+    /// API token for basic auth.
+    pub api_token: Option<SecretString>,
+    /// Bearer token, instead of email and API token.
+    pub bearer_token: Option<SecretString>,
+    /// Secret Jira signs webhooks with (`X-Hub-Signature`).
+    pub webhook_secret: Option<SecretString>,
+    /// Allow plain http and loopback site URLs (demo and tests only).
+    pub allow_insecure_loopback: bool,
+    /// Request timeout in seconds.
+    pub timeout_secs: u64,
+}
+
+impl Default for JiraSettings {
+    fn default() -> Self {
+        Self {
+            base_url: None,
+            email: None,
+            api_token: None,
+            bearer_token: None,
+            webhook_secret: None,
+            allow_insecure_loopback: false,
+            timeout_secs: 30,
+        }
+    }
+}
+
+/// Encryption of secrets at rest.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecretSettings {
+    /// File holding the 32-byte key; created on first start with owner-only permissions.
+    /// Must live outside the data directory. Default: `<data_dir>.key` beside the directory.
+    pub key_file: Option<PathBuf>,
+}
+
+impl Default for SecretSettings {
+    fn default() -> Self {
+        Self { key_file: None }
+    }
+}
+
+/// Why settings could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read configuration file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML.
+    #[error("configuration file {path} is not valid TOML: {message}")]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message.
+        message: String,
+    },
+    /// A key is unknown or a value has the wrong type.
+    #[error("configuration key `{key}`: {message}")]
+    Invalid {
+        /// Dotted path of the key.
+        key: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// An environment override does not name a key.
+    #[error("environment variable {name} does not name a configuration key (use SFJIRA_SECTION__KEY)")]
+    BadEnvName {
+        /// The variable.
+        name: String,
+    },
+}
+
+/// The environment prefix for overrides.
+pub const ENV_PREFIX: &str = "SFJIRA_";
+
+impl Settings {
+    /// Loads `file` (when given) and applies `SFJIRA_*` overrides from the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::load_with_env(file, std::env::vars())
+    }
+
+    /// Like [`Settings::load`] with an explicit environment (tests).
+    pub fn load_with_env(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let mut table = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                text.parse::<toml::Table>()
+                    .map_err(|e| ConfigError::Syntax {
+                        path: path.to_path_buf(),
+                        message: e.to_string(),
+                    })?
+            }
+            None => toml::Table::new(),
+        };
+        let mut overrides: Vec<(String, String)> = env
+            .into_iter()
+            .filter(|(k, _)| k.starts_with(ENV_PREFIX) && !IGNORED_ENV.contains(&k.as_str()))
+            .collect();
+        overrides.sort();
+        for (name, value) in overrides {
+            apply_override(&mut table, &name, &value)?;
+        }
+        Self::from_table(table)
+    }
+
+    /// Parses settings from TOML text (no environment).
+    pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
+        let table = text.parse::<toml::Table>().map_err(|e| ConfigError::Syntax {
+            path: PathBuf::from("<inline>"),
+            message: e.to_string(),
+        })?;
+        Self::from_table(table)
+    }
+
+    fn from_table(table: toml::Table) -> Result<Self, ConfigError> {
+        let settings: Settings = serde_path_to_error::deserialize(toml::Value::Table(table))
+            .map_err(|e| ConfigError::Invalid {
+                key: e.path().to_string(),
+                message: e.inner().to_string(),
+            })?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key: &str, message: &str| {
+            Err(ConfigError::Invalid {
+                key: key.into(),
+                message: message.into(),
+            })
+        };
+        if self.sync.interval_secs == 0 {
+            return invalid("sync.interval_secs", "must be at least 1");
+        }
+        if self.sync.item_concurrency == 0 {
+            return invalid("sync.item_concurrency", "must be at least 1");
+        }
+        if !(0.0..=1.0).contains(&self.sync.api_budget_share) {
+            return invalid("sync.api_budget_share", "must be between 0 and 1");
+        }
+        if self.actors.idle_timeout_secs == 0 {
+            return invalid("actors.idle_timeout_secs", "must be at least 1");
+        }
+        if let Some(key_file) = &self.secrets.key_file {
+            if key_file.starts_with(&self.data_dir) {
+                return invalid(
+                    "secrets.key_file",
+                    "must live outside data_dir, so a copy of the data does not carry its key",
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The key file for secrets at rest: configured, or `<data_dir>.key` beside the directory.
+    pub fn key_file(&self) -> PathBuf {
+        self.secrets.key_file.clone().unwrap_or_else(|| {
+            let mut name = self
+                .data_dir
+                .file_name()
+                .map(|n| n.to_os_string())
+                .unwrap_or_else(|| "data".into());
+            name.push(".key");
+            self.data_dir.with_file_name(name)
+        })
+    }
+}
+
+/// Variables with the prefix that are not configuration keys.
+const IGNORED_ENV: &[&str] = &["SFJIRA_LOG", "SFJIRA_PYTHON", "SFJIRA_JIRA_OPENAPI"];
+
+/// Writes `SFJIRA_A__B=value` into `table["a"]["b"]`, parsing the value as a TOML scalar when it
+/// is one (numbers, booleans), else as a string.
+fn apply_override(table: &mut toml::Table, name: &str, value: &str) -> Result<(), ConfigError> {
+    let path: Vec<String> = name[ENV_PREFIX.len()..]
+        .split("__")
+        .map(|p| p.to_ascii_lowercase())
+        .collect();
+    if path.iter().any(String::is_empty) {
+        return Err(ConfigError::BadEnvName { name: name.into() });
+    }
+    let parsed = format!("v = {value}")
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .filter(|v| !v.is_table())
+        .unwrap_or_else(|| toml::Value::String(value.to_string()));
+    let (last, parents) = path
+        .split_last()
+        .ok_or_else(|| ConfigError::BadEnvName { name: name.into() })?;
+    let mut cursor = table;
+    for part in parents {
+        let entry = cursor
+            .entry(part.clone())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        cursor = match entry {
+            toml::Value::Table(t) => t,
+            _ => {
+                return Err(ConfigError::Invalid {
+                    key: path.join("."),
+                    message: format!("`{part}` is not a section"),
+                })
+            }
+        };
+    }
+    cursor.insert(last.clone(), parsed);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_given() {
+        let s = Settings::load_with_env(None, env(&[])).expect("defaults load");
+        assert_eq!(s.sync.interval_secs, 300);
+        assert_eq!(s.data_dir, PathBuf::from("./data"));
+        assert_eq!(s.sync.attachment_ceiling_bytes, 10 * 1024 * 1024);
+    }
+
+    #[test]
+    fn environment_overrides_the_file_and_parses_types() {
+        let s = Settings::load_with_env(
+            None,
+            env(&[
+                ("SFJIRA_HTTP__PORT", "9090"),
+                ("SFJIRA_SYNC__SCHEDULER_ENABLED", "false"),
+                ("SFJIRA_HTTP__ADMIN_TOKEN", "s3cret"),
+                ("SFJIRA_DATA_DIR", "/tmp/x"),
+                ("SFJIRA_LOG", "debug"),
+            ]),
+        )
+        .expect("overrides load");
+        assert_eq!(s.http.port, 9090);
+        assert!(!s.sync.scheduler_enabled);
+        assert_eq!(
+            s.http.admin_token.as_ref().map(|t| t.expose_secret()),
+            Some("s3cret")
+        );
+        assert_eq!(s.data_dir, PathBuf::from("/tmp/x"));
+    }
+
+    #[test]
+    fn an_unknown_key_is_named() {
+        let err = Settings::from_toml("[sync]\ninterval = 5\n").expect_err("unknown key");
+        let text = err.to_string();
+        assert!(text.contains("interval"), "{text}");
+    }
+
+    #[test]
+    fn a_bad_value_is_named_with_its_path() {
+        let err = Settings::from_toml("[sync]\ninterval_secs = \"soon\"\n").expect_err("bad value");
+        assert!(err.to_string().contains("sync.interval_secs"), "{err}");
+        let err = Settings::from_toml("[sync]\ninterval_secs = 0\n").expect_err("zero");
+        assert!(err.to_string().contains("sync.interval_secs"), "{err}");
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let s = Settings::from_toml("[http]\nadmin_token = \"hunter2\"\n").expect("loads");
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn the_key_file_must_live_outside_the_data_directory() {
+        let err = Settings::from_toml("data_dir = \"/srv/d\"\n[secrets]\nkey_file = \"/srv/d/k\"\n")
+            .expect_err("inside data dir");
+        assert!(err.to_string().contains("secrets.key_file"), "{err}");
+        let s = Settings::from_toml("data_dir = \"/srv/d\"\n").expect("loads");
+        assert_eq!(s.key_file(), PathBuf::from("/srv/d.key"));
+    }
+}
