@@ -1,1 +1,4 @@
 //! The pure sync rules: no I/O, no async, tested without either remote system.
+
+pub mod ids;
+pub mod side;
