@@ -1,4 +1,5 @@
 //! The pure sync rules: no I/O, no async, tested without either remote system.
 
+pub mod catalog;
 pub mod ids;
 pub mod side;
