@@ -1,1 +1,6 @@
 //! The pure sync rules: no I/O, no async, tested without either remote system.
+
+pub mod adf;
+pub mod catalog;
+pub mod ids;
+pub mod side;
