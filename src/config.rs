@@ -238,7 +238,9 @@ pub enum ConfigError {
         message: String,
     },
     /// An environment override does not name a key.
-    #[error("environment variable {name} does not name a configuration key (use SFJIRA_SECTION__KEY)")]
+    #[error(
+        "environment variable {name} does not name a configuration key (use SFJIRA_SECTION__KEY)"
+    )]
     BadEnvName {
         /// The variable.
         name: String,
@@ -286,10 +288,12 @@ impl Settings {
 
     /// Parses settings from TOML text (no environment).
     pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
-        let table = text.parse::<toml::Table>().map_err(|e| ConfigError::Syntax {
-            path: PathBuf::from("<inline>"),
-            message: e.to_string(),
-        })?;
+        let table = text
+            .parse::<toml::Table>()
+            .map_err(|e| ConfigError::Syntax {
+                path: PathBuf::from("<inline>"),
+                message: e.to_string(),
+            })?;
         Self::from_table(table)
     }
 
@@ -453,8 +457,9 @@ mod tests {
 
     #[test]
     fn the_key_file_must_live_outside_the_data_directory() {
-        let err = Settings::from_toml("data_dir = \"/srv/d\"\n[secrets]\nkey_file = \"/srv/d/k\"\n")
-            .expect_err("inside data dir");
+        let err =
+            Settings::from_toml("data_dir = \"/srv/d\"\n[secrets]\nkey_file = \"/srv/d/k\"\n")
+                .expect_err("inside data dir");
         assert!(err.to_string().contains("secrets.key_file"), "{err}");
         let s = Settings::from_toml("data_dir = \"/srv/d\"\n").expect("loads");
         assert_eq!(s.key_file(), PathBuf::from("/srv/d.key"));

@@ -3,4 +3,5 @@
 pub mod adf;
 pub mod catalog;
 pub mod ids;
+pub mod item;
 pub mod side;
