@@ -196,18 +196,12 @@ impl Default for JiraSettings {
 }
 
 /// Encryption of secrets at rest.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SecretSettings {
     /// File holding the 32-byte key; created on first start with owner-only permissions.
     /// Must live outside the data directory. Default: `<data_dir>.key` beside the directory.
     pub key_file: Option<PathBuf>,
-}
-
-impl Default for SecretSettings {
-    fn default() -> Self {
-        Self { key_file: None }
-    }
 }
 
 /// Why settings could not be loaded.
