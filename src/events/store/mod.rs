@@ -32,11 +32,13 @@
 //! - `contract.rs`: the [`EventStore`], [`ViewStore`] and [`ViewTree`] traits.
 //! - `subscription.rs`: the catch-up-then-live [`Subscription`], written once for any store.
 //! - `metrics.rs`: [`StoreMetrics`] (Prometheus).
+//! - `memory.rs`: [`MemoryEventStore`], the reference implementation.
 
 mod append;
 mod contract;
 mod envelope;
 mod error;
+mod memory;
 mod metrics;
 mod subscription;
 
@@ -46,6 +48,7 @@ pub use contract::{
 };
 pub use envelope::{CodecError, RawEvent, HASH_DOMAIN, ZERO_HASH};
 pub use error::{StoreError, RUNBOOK};
+pub use memory::{MemoryEventStore, MemoryStoreOptions};
 pub use metrics::StoreMetrics;
 pub use subscription::{SubscribeExt, Subscription, DEFAULT_PAGE_SIZE};
 
