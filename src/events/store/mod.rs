@@ -33,6 +33,7 @@
 //! - `subscription.rs`: the catch-up-then-live [`Subscription`], written once for any store.
 //! - `metrics.rs`: [`StoreMetrics`] (Prometheus).
 //! - `memory.rs`: [`MemoryEventStore`], the reference implementation.
+//! - `sled_store/`: [`SledEventStore`], the durable implementation.
 
 mod append;
 mod contract;
@@ -40,6 +41,7 @@ mod envelope;
 mod error;
 mod memory;
 mod metrics;
+pub mod sled_store;
 mod subscription;
 
 pub use append::StoreLimits;
@@ -50,6 +52,7 @@ pub use envelope::{CodecError, RawEvent, HASH_DOMAIN, ZERO_HASH};
 pub use error::{StoreError, RUNBOOK};
 pub use memory::{MemoryEventStore, MemoryStoreOptions};
 pub use metrics::StoreMetrics;
+pub use sled_store::{SledEventStore, SledStoreOptions};
 pub use subscription::{SubscribeExt, Subscription, DEFAULT_PAGE_SIZE};
 
 use chrono::{DateTime, Utc};
