@@ -58,7 +58,9 @@ pub enum BreakReason {
         stated: u64,
     },
     /// The envelope does not hash to its stored hash: it was edited.
-    #[error("stored hash {stored} does not match the recomputed hash {computed}: the record was edited")]
+    #[error(
+        "stored hash {stored} does not match the recomputed hash {computed}: the record was edited"
+    )]
     HashMismatch {
         /// Hash as stored (hex).
         stored: String,
@@ -92,7 +94,9 @@ pub enum BreakReason {
         previous_micros: i64,
     },
     /// An index entry that does not match the log.
-    #[error("stream index: {stream} version {version} points at seq {indexed}, the log has {actual:?}")]
+    #[error(
+        "stream index: {stream} version {version} points at seq {indexed}, the log has {actual:?}"
+    )]
     IndexMismatch {
         /// The stream.
         stream: StreamId,
@@ -112,7 +116,9 @@ pub enum BreakReason {
         version: u64,
     },
     /// A head record that does not match the log.
-    #[error("stream head: {stream} says version {version} at seq {last_seq}, the log says {actual:?}")]
+    #[error(
+        "stream head: {stream} says version {version} at seq {last_seq}, the log says {actual:?}"
+    )]
     HeadMismatch {
         /// The stream.
         stream: StreamId,

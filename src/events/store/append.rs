@@ -173,7 +173,9 @@ impl DedupeEntry {
 
     pub fn decode(bytes: &[u8]) -> Option<Self> {
         let u = |i: usize| -> Option<u64> {
-            Some(u64::from_be_bytes(bytes.get(i * 8..i * 8 + 8)?.try_into().ok()?))
+            Some(u64::from_be_bytes(
+                bytes.get(i * 8..i * 8 + 8)?.try_into().ok()?,
+            ))
         };
         let stream = std::str::from_utf8(bytes.get(32..)?).ok()?;
         Some(Self {

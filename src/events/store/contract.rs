@@ -46,8 +46,11 @@ pub trait EventStore: Send + Sync + 'static {
     async fn stream_version(&self, stream: &StreamId) -> Result<Option<u64>, StoreError>;
 
     /// Up to `limit` events with `seq > after_seq`, in sequence order.
-    async fn read_all(&self, after_seq: u64, limit: usize)
-        -> Result<Vec<RecordedEvent>, StoreError>;
+    async fn read_all(
+        &self,
+        after_seq: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError>;
 
     /// The sequence number of the last acknowledged event (0 for an empty log).
     fn head(&self) -> u64;
@@ -60,8 +63,11 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// Up to `limit` stored records with `seq > after_seq`, undecoded payloads included, for
     /// auditing. A record that cannot be decoded is returned as an error entry, not skipped.
-    async fn raw_events(&self, after_seq: u64, limit: usize)
-        -> Result<Vec<RawLogEntry>, StoreError>;
+    async fn raw_events(
+        &self,
+        after_seq: u64,
+        limit: usize,
+    ) -> Result<Vec<RawLogEntry>, StoreError>;
 
     /// Up to `limit` entries of the stream index (stream, version → seq) after `after`
     /// (exclusive), ordered by stream name bytes then version.

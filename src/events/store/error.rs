@@ -168,7 +168,9 @@ pub enum StoreError {
     },
     /// An earlier write failed, so the writer stopped accepting appends; reopen the store (the
     /// invariant check will tell whether anything needs recovery).
-    #[error("event store writer stopped after a storage failure; restart to recover (see {RUNBOOK})")]
+    #[error(
+        "event store writer stopped after a storage failure; restart to recover (see {RUNBOOK})"
+    )]
     Poisoned,
     /// The store was closed.
     #[error("event store is closed")]

@@ -21,8 +21,8 @@ use super::append::{self, AppendState, ChainTip, DedupeEntry, Planned, StreamHea
 use super::contract::{check_checkpoint, validate_view_name};
 use super::{
     AppendOutcome, EventData, EventStore, ExpectedVersion, RawEvent, RawLogEntry, RecordedEvent,
-    StoreError, StoreLimits, StoreMetrics, StreamHeadEntry, StreamId, StreamIndexEntry,
-    ViewStore, ViewTree, ViewWrite, ZERO_HASH,
+    StoreError, StoreLimits, StoreMetrics, StreamHeadEntry, StreamId, StreamIndexEntry, ViewStore,
+    ViewTree, ViewWrite, ZERO_HASH,
 };
 
 /// Options of the memory store.
@@ -115,7 +115,10 @@ impl MemoryEventStore {
         }
     }
 
-    fn append_locked(&self, req: &append::PreparedAppend) -> Result<(AppendOutcome, bool), StoreError> {
+    fn append_locked(
+        &self,
+        req: &append::PreparedAppend,
+    ) -> Result<(AppendOutcome, bool), StoreError> {
         let mut state = self.state.lock();
         let Some(head_tx) = state.head_tx.clone() else {
             return Err(StoreError::Closed);

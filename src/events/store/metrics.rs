@@ -102,8 +102,7 @@ impl StoreMetrics {
         };
         self.appends.with_label_values(&[outcome]).inc();
         if result.is_ok() {
-            self.append_latency
-                .observe(started.elapsed().as_secs_f64());
+            self.append_latency.observe(started.elapsed().as_secs_f64());
         }
     }
 

@@ -121,10 +121,7 @@ impl Subscription {
         }
         if page.is_empty() {
             return Err(StoreError::Corrupt {
-                detail: format!(
-                    "head is {head} but no event follows seq {}",
-                    self.position
-                ),
+                detail: format!("head is {head} but no event follows seq {}", self.position),
             });
         }
         self.buffer.extend(page);

@@ -108,9 +108,8 @@ pub(super) fn check(db: &sled::Db, log: &sled::Tree) -> Result<OpenSummary, Stor
     let mut streams = 0u64;
     for entry in log.scan_prefix([keys::HEAD]) {
         let (key, value) = entry.map_err(storage)?;
-        let stream = keys::decode_head_key(&key).ok_or_else(|| {
-            violation(format!("malformed head key {}", hex::encode(&key)))
-        })?;
+        let stream = keys::decode_head_key(&key)
+            .ok_or_else(|| violation(format!("malformed head key {}", hex::encode(&key))))?;
         let recorded = StreamHead::decode(&value)
             .ok_or_else(|| violation(format!("undecodable head record for stream {stream}")))?;
         let last_index = log

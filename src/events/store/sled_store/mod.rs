@@ -37,8 +37,7 @@ use self::writer::{Command, Writer};
 use super::append::{self, StreamHead};
 use super::{
     AppendOutcome, EventData, EventStore, ExpectedVersion, RawEvent, RawLogEntry, RecordedEvent,
-    StoreError, StoreLimits, StoreMetrics, StreamHeadEntry, StreamId, StreamIndexEntry,
-    ViewStore,
+    StoreError, StoreLimits, StoreMetrics, StreamHeadEntry, StreamId, StreamIndexEntry, ViewStore,
 };
 
 pub use self::views::{VIEW_META_TREE, VIEW_TREE_PREFIX};
@@ -92,7 +91,8 @@ pub(crate) struct LockFile {
 
 impl LockFile {
     fn acquire(dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::io("creating the data directory", e))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::io("creating the data directory", e))?;
         let path = dir.join(LOCK_FILE);
         let mut file = std::fs::OpenOptions::new()
             .read(true)
@@ -321,14 +321,19 @@ impl Shared {
         Ok(None)
     }
 
-    fn raw_range(&self, after: u64, limit: usize) -> impl Iterator<Item = Result<(u64, sled::IVec), StoreError>> {
+    fn raw_range(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> impl Iterator<Item = Result<(u64, sled::IVec), StoreError>> {
         let head = self.committed.load(Ordering::Acquire);
         let start = after.saturating_add(1);
         let range = if start > head {
             // An empty range.
             self.log.range(keys::event_key(1)..keys::event_key(1))
         } else {
-            self.log.range(keys::event_key(start)..=keys::event_key(head))
+            self.log
+                .range(keys::event_key(start)..=keys::event_key(head))
         };
         range.take(limit).map(|item| {
             let (key, value) = item.map_err(read_err)?;
