@@ -1,0 +1,276 @@
+//! The single writer: one OS thread that owns every append to the `log` tree.
+//!
+//! Serialising appends in one place replaces read-check-write transactions with plain program
+//! order: the writer reads a stream head, checks the expected version and assigns sequence
+//! numbers with nobody else writing, so the global sequence is gap-free and in commit order by
+//! construction. It runs on its own thread because sled blocks on I/O (the flush above all) and
+//! must not stall the async runtime.
+//!
+//! Each turn of the loop is one *group commit*: take every request waiting in the channel (up to
+//! a limit), plan them in arrival order (later requests see the heads left by earlier ones in
+//! the same turn, through [`Overlay`]), write all of them with one atomic `apply_batch`, make
+//! them durable with one `flush`, and only then answer every caller and publish the new head.
+//! Under load, many appends share one fsync; alone, an append costs one.
+//!
+//! If a write or flush fails, the writer answers the affected callers with the error and then
+//! refuses every later append ([`StoreError::Poisoned`]): after an engine error, the only safe
+//! way forward is to reopen, which reruns the invariant check.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::Instant;
+
+use tokio::sync::{oneshot, watch};
+use tracing::{debug, error, info};
+use uuid::Uuid;
+
+use super::keys;
+use crate::events::store::append::{
+    self, AppendState, ChainTip, DedupeEntry, Planned, PreparedAppend, StreamHead,
+};
+use crate::events::store::{AppendOutcome, StoreError, StoreMetrics, StreamId};
+
+/// What a caller gets back: the outcome, and whether it was an idempotent replay.
+pub(super) type AppendReply = Result<(AppendOutcome, bool), StoreError>;
+
+/// A request to the writer.
+pub(super) enum Command {
+    /// Append, then answer on `reply` once durable.
+    Append {
+        req: PreparedAppend,
+        reply: oneshot::Sender<AppendReply>,
+    },
+    /// Finish what is queued before this, flush, answer, and stop.
+    Close {
+        reply: oneshot::Sender<Result<(), StoreError>>,
+    },
+}
+
+/// The writer's state; lives on the writer thread.
+pub(super) struct Writer {
+    /// The source-of-truth tree.
+    pub log: sled::Tree,
+    /// End of the durable chain.
+    pub tip: ChainTip,
+    /// The acknowledged head, read by readers to cap what they show.
+    pub committed: Arc<AtomicU64>,
+    /// Head publisher for subscriptions (dropped with the writer, which ends them).
+    pub head_tx: watch::Sender<u64>,
+    /// Most append requests in one group commit.
+    pub max_group: usize,
+    /// Most payload bytes in one group commit (a request is never split).
+    pub max_group_bytes: usize,
+    /// Metrics, if configured.
+    pub metrics: Option<StoreMetrics>,
+}
+
+impl Writer {
+    /// Starts the writer thread.
+    pub fn spawn(
+        self,
+        rx: mpsc::Receiver<Command>,
+    ) -> Result<std::thread::JoinHandle<()>, StoreError> {
+        std::thread::Builder::new()
+            .name("sfjira-store-writer".into())
+            .spawn(move || self.run(rx))
+            .map_err(|e| StoreError::io("starting the writer thread", e))
+    }
+
+    fn run(mut self, rx: mpsc::Receiver<Command>) {
+        let mut poisoned = false;
+        let mut closing = None;
+        while closing.is_none() {
+            // Block for the first request, then take whatever else is already waiting.
+            let Ok(first) = rx.recv() else { break };
+            let mut appends = Vec::new();
+            let mut bytes = 0;
+            let mut next = Some(first);
+            while let Some(cmd) = next.take() {
+                match cmd {
+                    Command::Append { req, reply } => {
+                        bytes += req.payload_bytes();
+                        appends.push((req, reply));
+                    }
+                    Command::Close { reply } => {
+                        closing = Some(reply);
+                        break;
+                    }
+                }
+                if appends.len() < self.max_group && bytes < self.max_group_bytes {
+                    next = rx.try_recv().ok();
+                }
+            }
+            if poisoned {
+                for (_, reply) in appends {
+                    let _ = reply.send(Err(StoreError::Poisoned));
+                }
+            } else {
+                poisoned = !self.commit(appends);
+            }
+        }
+        // Stop: refuse what is still queued, flush whatever sled may hold, answer the closer.
+        while let Ok(cmd) = rx.try_recv() {
+            match cmd {
+                Command::Append { reply, .. } => {
+                    let _ = reply.send(Err(StoreError::Closed));
+                }
+                Command::Close { reply } => {
+                    let _ = reply.send(Ok(()));
+                }
+            }
+        }
+        let flushed = self
+            .log
+            .flush()
+            .map(|_| ())
+            .map_err(|e| StoreError::storage("flushing at close", e));
+        if let Err(e) = &flushed {
+            error!(error = %e, "event store final flush failed");
+        }
+        info!(head = self.tip.head, "event store writer stopped");
+        if let Some(reply) = closing {
+            let _ = reply.send(flushed);
+        }
+    }
+
+    /// Plans, writes, flushes and answers one group commit. Returns `false` if the storage
+    /// failed (the writer is then poisoned).
+    fn commit(&mut self, appends: Vec<(PreparedAppend, oneshot::Sender<AppendReply>)>) -> bool {
+        let requests = appends.len();
+        let mut overlay = Overlay {
+            log: &self.log,
+            heads: HashMap::new(),
+            dedupe: HashMap::new(),
+        };
+        let mut tip = self.tip;
+        let now = tip.commit_time();
+        let mut batch = sled::Batch::default();
+        let mut replies = Vec::with_capacity(requests);
+        for (req, reply) in appends {
+            let result = match append::plan(&mut overlay, &mut tip, now, &req) {
+                Ok(Planned::Write {
+                    records,
+                    outcome,
+                    head,
+                }) => {
+                    for record in &records {
+                        let dedupe = DedupeEntry {
+                            seq: record.seq,
+                            stream: req.stream.clone(),
+                            outcome,
+                        };
+                        batch.insert(&keys::event_key(record.seq), record.encode());
+                        batch.insert(
+                            keys::stream_key(&req.stream, record.version),
+                            &record.seq.to_be_bytes(),
+                        );
+                        batch.insert(&keys::dedupe_key(&record.event_id), dedupe.encode());
+                        overlay.dedupe.insert(record.event_id, dedupe);
+                    }
+                    batch.insert(keys::head_key(&req.stream), &head.encode());
+                    overlay.heads.insert(req.stream.clone(), head);
+                    Ok((outcome, false))
+                }
+                Ok(Planned::AlreadyApplied(outcome)) => Ok((outcome, true)),
+                Err(e) => Err(e),
+            };
+            replies.push((reply, result));
+        }
+
+        let committed_before = self.tip.head;
+        let mut healthy = true;
+        if tip.head != committed_before {
+            let started = Instant::now();
+            let written = self
+                .log
+                .apply_batch(batch)
+                .map_err(|e| StoreError::storage("applying a group commit", e))
+                .and_then(|()| {
+                    self.log
+                        .flush()
+                        .map_err(|e| StoreError::storage("flushing a group commit", e))
+                });
+            match written {
+                Ok(bytes) => {
+                    let events = tip.head - committed_before;
+                    self.tip = tip;
+                    self.committed.store(tip.head, Ordering::Release);
+                    self.head_tx.send_replace(tip.head);
+                    if let Some(m) = &self.metrics {
+                        m.observe_commit(requests, events, tip.head);
+                    }
+                    debug!(
+                        requests,
+                        events,
+                        head = tip.head,
+                        flushed_bytes = bytes,
+                        micros = started.elapsed().as_micros() as u64,
+                        "group commit"
+                    );
+                }
+                Err(e) => {
+                    error!(error = %e, head = committed_before, "group commit failed; writer stops accepting appends");
+                    healthy = false;
+                    // Anything that relied on this batch (including replays of ids first seen
+                    // in it) shares its fate; conflicts and replays of older appends stand.
+                    for (_, result) in &mut replies {
+                        if matches!(result, Ok((o, _)) if o.last_seq > committed_before) {
+                            *result = Err(e.clone());
+                        }
+                    }
+                }
+            }
+        }
+        for (reply, result) in replies {
+            // A caller that gave up waiting is not an error: its append is durable regardless.
+            let _ = reply.send(result);
+        }
+        healthy
+    }
+}
+
+/// Committed state (read from the tree) plus what this group commit has planned so far.
+struct Overlay<'a> {
+    log: &'a sled::Tree,
+    heads: HashMap<StreamId, StreamHead>,
+    dedupe: HashMap<Uuid, DedupeEntry>,
+}
+
+impl AppendState for Overlay<'_> {
+    fn stream_head(&mut self, stream: &StreamId) -> Result<Option<StreamHead>, StoreError> {
+        if let Some(head) = self.heads.get(stream) {
+            return Ok(Some(*head));
+        }
+        let Some(bytes) = self
+            .log
+            .get(keys::head_key(stream))
+            .map_err(|e| StoreError::storage("reading a stream head", e))?
+        else {
+            return Ok(None);
+        };
+        StreamHead::decode(&bytes)
+            .map(Some)
+            .ok_or_else(|| StoreError::Corrupt {
+                detail: format!("undecodable head record for stream {stream}"),
+            })
+    }
+
+    fn dedupe(&mut self, event_id: &Uuid) -> Result<Option<DedupeEntry>, StoreError> {
+        if let Some(entry) = self.dedupe.get(event_id) {
+            return Ok(Some(entry.clone()));
+        }
+        let Some(bytes) = self
+            .log
+            .get(keys::dedupe_key(event_id))
+            .map_err(|e| StoreError::storage("reading the idempotency index", e))?
+        else {
+            return Ok(None);
+        };
+        DedupeEntry::decode(&bytes)
+            .map(Some)
+            .ok_or_else(|| StoreError::Corrupt {
+                detail: format!("undecodable idempotency record for event {event_id}"),
+            })
+    }
+}
