@@ -28,6 +28,7 @@ pub mod connectors;
 pub mod domain;
 pub mod events;
 pub mod http;
+pub mod metrics;
 pub mod projections;
 pub mod startup;
 pub mod telemetry;

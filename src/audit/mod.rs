@@ -1,4 +1,5 @@
 //! Audit: prove the log was not edited (hash chain, sequence, indexes) and replay any stream as a
 //! human timeline or JSON lines.
 
+pub mod describe;
 pub mod verify;

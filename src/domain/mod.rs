@@ -4,4 +4,5 @@ pub mod adf;
 pub mod catalog;
 pub mod ids;
 pub mod item;
+pub mod link;
 pub mod side;

@@ -384,3 +384,44 @@ impl Catalogued for LinkEvent {
         }
     }
 }
+
+/// Names of the operations a [`SyncFailed`] can refer to; a later success of the same
+/// operation clears the failure.
+pub mod operations {
+    /// Writing mapped Salesforce values to Jira.
+    pub const PULL_FIELDS: &str = "pull_fields";
+    /// Writing mapped Jira values to Salesforce.
+    pub const PUSH_FIELDS: &str = "push_fields";
+    /// Writing a status on either side.
+    pub const STATUS: &str = "status";
+    /// Mirroring a comment.
+    pub const COMMENTS: &str = "comments";
+    /// Mirroring a file.
+    pub const ATTACHMENTS: &str = "attachments";
+    /// Creating the Jira issue of an auto-created link.
+    pub const CREATE_ISSUE: &str = "create_issue";
+    /// Writing the link note.
+    pub const LINK_NOTE: &str = "link_note";
+    /// Reading the Salesforce record.
+    pub const READ_RECORD: &str = "read_record";
+}
+
+impl LinkEvent {
+    /// The operation whose earlier failure this event proves resolved, if any.
+    pub fn resolves_operation(&self) -> Option<&'static str> {
+        match self {
+            LinkEvent::FieldPulled(_) => Some(operations::PULL_FIELDS),
+            LinkEvent::FieldPushed(_) => Some(operations::PUSH_FIELDS),
+            LinkEvent::StatusWon(_) => Some(operations::STATUS),
+            LinkEvent::CommentPaired(_) | LinkEvent::CommentUpdated(_) => {
+                Some(operations::COMMENTS)
+            }
+            LinkEvent::AttachmentPaired(_) | LinkEvent::AttachmentSkipped(_) => {
+                Some(operations::ATTACHMENTS)
+            }
+            LinkEvent::LinkNoteWritten(_) => Some(operations::LINK_NOTE),
+            LinkEvent::RecordObserved(_) => Some(operations::READ_RECORD),
+            _ => None,
+        }
+    }
+}

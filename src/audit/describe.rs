@@ -1,0 +1,350 @@
+//! Events told as sentences: what happened, on which side, and why.
+//!
+//! The audit timeline projection, `sfjira audit replay` and the link history page all describe
+//! events the same way, from this one pure function, so what an auditor reads on the command
+//! line is what an admin reads on the page.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::side::Side;
+use crate::events::connection::ConnectionEvent;
+use crate::events::item::ItemEvent;
+use crate::events::link::{
+    LinkEvent, LinkOrigin, RemoteOperation, SalesforceCommentKind, Settlement, StatusReason,
+    Trigger,
+};
+use crate::events::scheduler::{ItemOutcome, RunTrigger, SchedulerEvent};
+use crate::events::webhook::WebhookEvent;
+use crate::events::AnyEvent;
+
+/// One event told for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Description {
+    /// The side that was written or that acted, when one was.
+    pub side: Option<Side>,
+    /// What happened.
+    pub summary: String,
+    /// Why, when the event carries a reason.
+    pub why: Option<String>,
+}
+
+fn trigger_text(trigger: Trigger) -> &'static str {
+    match trigger {
+        Trigger::Panel => "from the issue panel",
+        Trigger::Admin => "by an admin",
+        Trigger::Scheduler => "by the scheduler",
+        Trigger::Webhook => "on a Jira webhook",
+        Trigger::Refresh => "on Refresh",
+        Trigger::Recovery => "while recovering after a restart",
+    }
+}
+
+fn comment_surface(kind: SalesforceCommentKind) -> &'static str {
+    match kind {
+        SalesforceCommentKind::CaseComment => "CaseComment",
+        SalesforceCommentKind::FeedItem => "FeedItem",
+        SalesforceCommentKind::FeedComment => "FeedComment",
+    }
+}
+
+fn operation_text(operation: RemoteOperation) -> &'static str {
+    match operation {
+        RemoteOperation::CreateIssue => "create the Jira issue",
+        RemoteOperation::CreateJiraComment => "add a Jira comment",
+        RemoteOperation::CreateSalesforceComment => "add a Salesforce comment",
+        RemoteOperation::UploadToJira => "upload a file to Jira",
+        RemoteOperation::UploadToSalesforce => "upload a file to Salesforce",
+        RemoteOperation::WriteLinkNote => "write the link note in Salesforce",
+    }
+}
+
+/// Human size: `2.0 KB`, `12.0 MB`.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KB", "MB", "GB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+fn shown(value: &serde_json::Value) -> String {
+    let text = match value {
+        serde_json::Value::String(s) => format!("\"{s}\""),
+        other => other.to_string(),
+    };
+    if text.chars().count() > 80 {
+        let cut: String = text.chars().take(77).collect();
+        format!("{cut}…")
+    } else {
+        text
+    }
+}
+
+fn describe_link(event: &LinkEvent) -> Description {
+    let (side, summary, why) = match event {
+        LinkEvent::Linked(e) => (
+            None,
+            format!(
+                "Linked {} to {} {} ({}, {})",
+                e.issue_key,
+                e.object,
+                e.record_id,
+                match e.origin {
+                    LinkOrigin::Manual => "manual",
+                    LinkOrigin::Auto => "auto-managed",
+                },
+                trigger_text(e.trigger)
+            ),
+            None,
+        ),
+        LinkEvent::Unlinked(e) => (
+            None,
+            format!("Unlinked {}", trigger_text(e.trigger)),
+            e.reason.clone(),
+        ),
+        LinkEvent::RecordObserved(e) => (
+            Some(Side::Salesforce),
+            format!(
+                "Read {} Salesforce value(s) {}",
+                e.values.len(),
+                trigger_text(e.trigger)
+            ),
+            e.system_modstamp
+                .map(|t| format!("record last modified at {}", t.to_rfc3339())),
+        ),
+        LinkEvent::FieldPulled(e) => (
+            Some(Side::Jira),
+            format!(
+                "Wrote Salesforce {} to Jira {}: {}",
+                e.salesforce_field,
+                e.jira_field,
+                shown(&e.value)
+            ),
+            Some("Salesforce is the source of mapped field values".into()),
+        ),
+        LinkEvent::FieldPushed(e) => (
+            Some(Side::Salesforce),
+            format!(
+                "Wrote Jira {} to Salesforce {}: {}",
+                e.jira_field,
+                e.salesforce_field,
+                shown(&e.value)
+            ),
+            Some("the item is two-way and the field changed in Jira".into()),
+        ),
+        LinkEvent::StatusWon(e) => {
+            let (winner_value, loser_value) = match e.winner {
+                Side::Salesforce => (&e.salesforce_value, &e.jira_value),
+                Side::Jira => (&e.jira_value, &e.salesforce_value),
+            };
+            let mut summary = format!(
+                "{} status {} won over {} {}",
+                e.winner.name(),
+                winner_value.as_deref().unwrap_or("(none)"),
+                e.winner.other().name(),
+                loser_value.as_deref().unwrap_or("(none)"),
+            );
+            if let Some(written) = &e.written {
+                summary.push_str(&format!("; wrote {written} to {}", e.winner.other().name()));
+            }
+            let why = match e.reason {
+                StatusReason::Initial => {
+                    "first sync after linking: Salesforce initialises the status".to_string()
+                }
+                StatusReason::LaterChange => format!(
+                    "{} changed at {}, Salesforce at {}, Jira at {}",
+                    e.winner.name(),
+                    match e.winner {
+                        Side::Salesforce => e.salesforce_changed_at,
+                        Side::Jira => e.jira_changed_at,
+                    }
+                    .map(|t| t.to_rfc3339())
+                    .unwrap_or_else(|| "an unknown time".into()),
+                    e.salesforce_changed_at
+                        .map(|t| t.to_rfc3339())
+                        .unwrap_or_else(|| "unknown".into()),
+                    e.jira_changed_at
+                        .map(|t| t.to_rfc3339())
+                        .unwrap_or_else(|| "unknown".into()),
+                ),
+            };
+            (Some(e.winner.other()), summary, Some(why))
+        }
+        LinkEvent::StatusNotWritten(e) => (
+            Some(e.target),
+            format!(
+                "Did not write status {} to {}",
+                e.source_value,
+                e.target.name()
+            ),
+            Some(e.reason.clone()),
+        ),
+        LinkEvent::CommentPaired(e) => (
+            Some(e.origin.other()),
+            format!(
+                "Mirrored a {} comment to {} (Jira comment {}, Salesforce {} {})",
+                e.origin.name(),
+                e.origin.other().name(),
+                e.jira_comment_id,
+                comment_surface(e.salesforce_kind),
+                e.salesforce_ids
+                    .iter()
+                    .map(|i| i.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None,
+        ),
+        LinkEvent::CommentUpdated(e) => (
+            Some(e.origin.other()),
+            format!(
+                "Mirrored an edit of Jira comment {} to Salesforce {}",
+                e.jira_comment_id, e.salesforce_id
+            ),
+            None,
+        ),
+        LinkEvent::AttachmentPaired(e) => (
+            Some(e.origin.other()),
+            format!(
+                "Copied file {} ({}) from {} to {}",
+                e.filename,
+                human_size(e.size),
+                e.origin.name(),
+                e.origin.other().name()
+            ),
+            None,
+        ),
+        LinkEvent::AttachmentSkipped(e) => (
+            Some(e.origin.other()),
+            format!(
+                "Skipped file {} ({}) from {}",
+                e.filename,
+                human_size(e.size),
+                e.origin.name()
+            ),
+            Some(e.reason.clone()),
+        ),
+        LinkEvent::LinkNoteWritten(e) => (
+            Some(Side::Salesforce),
+            format!(
+                "Wrote the link note on the Salesforce record ({} {})",
+                comment_surface(e.kind),
+                e.salesforce_id
+            ),
+            None,
+        ),
+        LinkEvent::SyncFailed(e) => (
+            None,
+            format!(
+                "{} failed (attempt {}): {}",
+                e.operation, e.attempt, e.error
+            ),
+            Some(match (e.will_retry, e.next_retry_at) {
+                (true, Some(at)) => format!("will retry at {}", at.to_rfc3339()),
+                (true, None) => "will retry".into(),
+                (false, _) => "a retry cannot succeed: needs attention".into(),
+            }),
+        ),
+        LinkEvent::RemoteWriteIntended(e) => (
+            Some(e.target),
+            format!(
+                "About to {} (marker {})",
+                operation_text(e.operation),
+                e.marker
+            ),
+            Some("recorded before the remote call so a crash cannot duplicate it".into()),
+        ),
+        LinkEvent::RemoteWriteSettled(e) => (
+            None,
+            match &e.outcome {
+                Settlement::Created { remote_id } => format!("Created {remote_id}"),
+                Settlement::FoundExisting { remote_id } => {
+                    format!("Found {remote_id}, created before a restart; not created again")
+                }
+                Settlement::Abandoned { reason } => format!("Gave up creating: {reason}"),
+            },
+            None,
+        ),
+    };
+    Description { side, summary, why }
+}
+
+/// Describes any catalogued event.
+pub fn describe(event: &AnyEvent) -> Description {
+    let plain = |summary: String| Description {
+        side: None,
+        summary,
+        why: None,
+    };
+    match event {
+        AnyEvent::Link(e) => describe_link(e),
+        AnyEvent::Item(ItemEvent::Defined(e)) => plain(format!(
+            "Item \"{}\" defined: {} on {} {}",
+            e.definition.name,
+            e.definition.mode.label(),
+            e.definition.object,
+            e.definition
+                .jira_projects
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        AnyEvent::Item(ItemEvent::Changed(e)) => plain(format!(
+            "Item \"{}\" changed: {}",
+            e.definition.name,
+            e.changed.join(", ")
+        )),
+        AnyEvent::Item(ItemEvent::Deleted(e)) => {
+            plain(format!("Item deleted {}", trigger_text(e.trigger)))
+        }
+        AnyEvent::Connection(ConnectionEvent::Validated(e)) => plain(format!(
+            "Connected to Salesforce org {} ({}) at {}",
+            e.org_name, e.org_id, e.instance_url
+        )),
+        AnyEvent::Connection(ConnectionEvent::Revoked(e)) => plain(format!(
+            "Salesforce connection revoked {}",
+            trigger_text(e.trigger)
+        )),
+        AnyEvent::Scheduler(SchedulerEvent::RunStarted(e)) => plain(format!(
+            "{} run started for {} item(s)",
+            match e.trigger {
+                RunTrigger::Scheduled => "Scheduled",
+                RunTrigger::Manual => "Manual",
+            },
+            e.items.len()
+        )),
+        AnyEvent::Scheduler(SchedulerEvent::RunFinished(e)) => {
+            let failed = e
+                .items
+                .iter()
+                .filter(|i| !matches!(i.outcome, ItemOutcome::Completed))
+                .count();
+            plain(format!(
+                "Run finished in {} ms: {} item(s), {} not completed",
+                e.duration_ms,
+                e.items.len(),
+                failed
+            ))
+        }
+        AnyEvent::Webhook(WebhookEvent::Received(e)) => Description {
+            side: Some(Side::Jira),
+            summary: format!(
+                "Received Jira {}{}",
+                e.event,
+                e.issue_key
+                    .as_deref()
+                    .map(|k| format!(" for {k}"))
+                    .unwrap_or_default()
+            ),
+            why: None,
+        },
+    }
+}

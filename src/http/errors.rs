@@ -1,0 +1,204 @@
+//! The one mapping from errors to HTTP responses.
+//!
+//! Every refusal has the same body, `{"error": "<stable_code>", "message": "<for people>",
+//! "details": {...}}`: the code is for scripts and never changes meaning, the message is for
+//! people, the details name what was wrong (a field, a version). Unexpected failures answer 500
+//! with an opaque message; their cause goes to the log, never to the client.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::{json, Value};
+
+/// An HTTP-facing error.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the request could not be read.
+    #[error("{message}")]
+    BadRequest {
+        /// Stable code, e.g. `invalid_json`.
+        code: &'static str,
+        /// For people.
+        message: String,
+        /// What was wrong.
+        details: Value,
+    },
+    /// 401: no or wrong credentials.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 404: no such thing.
+    #[error("{message}")]
+    NotFound {
+        /// Stable code, e.g. `link_not_found`.
+        code: &'static str,
+        /// For people.
+        message: String,
+    },
+    /// 409: the request conflicts with the current state.
+    #[error("{message}")]
+    Conflict {
+        /// Stable code.
+        code: &'static str,
+        /// For people.
+        message: String,
+        /// What conflicted.
+        details: Value,
+    },
+    /// 413: the body is too large.
+    #[error("request body is larger than {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// 422: understood, but invalid.
+    #[error("{message}")]
+    Unprocessable {
+        /// Stable code, e.g. `invalid_item`.
+        code: &'static str,
+        /// For people.
+        message: String,
+        /// Field-level messages.
+        details: Value,
+    },
+    /// 502: a remote system refused or failed.
+    #[error("{message}")]
+    Upstream {
+        /// Stable code, e.g. `salesforce_error`.
+        code: &'static str,
+        /// For people.
+        message: String,
+        /// The remote side's words.
+        details: Value,
+    },
+    /// 503: not ready (store still checking, projections catching up).
+    #[error("{0}")]
+    Unavailable(String),
+    /// 500: a bug or an infrastructure failure; the cause is logged, not returned.
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    /// A 400 with a code and message.
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::BadRequest {
+            code,
+            message: message.into(),
+            details: json!({}),
+        }
+    }
+
+    /// A 404 with a code and message.
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Self::NotFound {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A 500 wrapping any error.
+    pub fn internal(error: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(error.into())
+    }
+
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest { code, .. }
+            | Self::NotFound { code, .. }
+            | Self::Conflict { code, .. }
+            | Self::Unprocessable { code, .. }
+            | Self::Upstream { code, .. } => code,
+            Self::Unauthorized(_) => "unauthorized",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::Unavailable(_) => "unavailable",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    fn details(&self) -> Value {
+        match self {
+            Self::BadRequest { details, .. }
+            | Self::Conflict { details, .. }
+            | Self::Unprocessable { details, .. }
+            | Self::Upstream { details, .. } => details.clone(),
+            Self::PayloadTooLarge { limit } => json!({ "limit_bytes": limit }),
+            _ => json!({}),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::NotFound { .. } => StatusCode::NOT_FOUND,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Upstream { .. } => StatusCode::BAD_GATEWAY,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Self::Internal(cause) = self {
+            tracing::error!(error.cause_chain = ?cause, "request failed");
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        if matches!(self, Self::Unauthorized(_)) {
+            response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        response.json(json!({
+            "error": self.code(),
+            "message": self.to_string(),
+            "details": self.details(),
+        }))
+    }
+}
+
+/// Turns actix's own extractor failures (bad JSON, bad query, bad path) into typed errors, so
+/// they answer in the same shape as ours.
+pub fn json_config(limit: usize) -> actix_web::web::JsonConfig {
+    actix_web::web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(move |err, _req| {
+            use actix_web::error::JsonPayloadError;
+            let api = match &err {
+                JsonPayloadError::Overflow { .. }
+                | JsonPayloadError::OverflowKnownLength { .. } => {
+                    ApiError::PayloadTooLarge { limit }
+                }
+                JsonPayloadError::ContentType => ApiError::bad_request(
+                    "invalid_content_type",
+                    "expected Content-Type: application/json",
+                ),
+                JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::Unprocessable {
+                    code: "invalid_body",
+                    message: format!("the body does not fit: {e}"),
+                    details: json!({ "line": e.line(), "column": e.column() }),
+                },
+                other => ApiError::BadRequest {
+                    code: "invalid_json",
+                    message: format!("the body is not valid JSON: {other}"),
+                    details: json!({}),
+                },
+            };
+            api.into()
+        })
+}
+
+/// Query-string extractor failures in the same shape.
+pub fn query_config() -> actix_web::web::QueryConfig {
+    actix_web::web::QueryConfig::default().error_handler(|err, _req| {
+        ApiError::bad_request("invalid_query", format!("bad query string: {err}")).into()
+    })
+}
+
+/// Path extractor failures in the same shape.
+pub fn path_config() -> actix_web::web::PathConfig {
+    actix_web::web::PathConfig::default().error_handler(|err, _req| {
+        ApiError::bad_request("invalid_path", format!("bad path parameter: {err}")).into()
+    })
+}
