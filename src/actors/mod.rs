@@ -1,2 +1,29 @@
-//! Actors own the I/O around the pure rules: one `LinkActor` per issue↔record link, a registry
-//! that activates and passivates them, the reconciliation scheduler and the projection runners.
+//! Actors own the I/O around the pure rules: one [`link::LinkActor`] per issue↔record link, a
+//! [`registry::LinkRegistry`] that activates and passivates them, the reconciliation
+//! [`scheduler::Scheduler`], and the projection runners.
+//!
+//! ```text
+//!  Application (startup.rs)
+//!   ├── HTTP workers (actix-web) ──────── commands ──┐
+//!   ├── actor runtime (own thread, actix System)      │
+//!   │    ├── Scheduler ── tick every sync.interval ── fans out to items (bounded)
+//!   │    │                    └── ItemReconciler ── registry.run(link, work) ──┐
+//!   │    └── LinkActor × N  ◄── LinkRegistry (activate on demand, stop when idle)
+//!   ├── projection runtime (own thread): one runner per projection, catch-up then live
+//!   └── EventStore writer thread: group commit, flush, publish head
+//! ```
+//!
+//! Supervision is by re-activation: a link actor that stops (idle, or failed to hydrate) is
+//! simply started again by the registry on the next message, and hydrates from its stream, so
+//! no state lives only in memory. A message lost with a stopping actor is retried once through
+//! a fresh one.
+
+pub mod link;
+pub mod registry;
+pub mod runtime;
+pub mod scheduler;
+
+pub use link::{LinkActor, LinkError, LinkSession, LinkWork};
+pub use registry::LinkRegistry;
+pub use runtime::BackgroundRuntime;
+pub use scheduler::{Reconciler, Scheduler, SchedulerError};
