@@ -4,3 +4,4 @@ pub mod adf;
 pub mod catalog;
 pub mod ids;
 pub mod side;
+pub mod status;
