@@ -2,6 +2,7 @@
 
 pub mod adf;
 pub mod catalog;
+pub mod comments;
 pub mod ids;
 pub mod side;
 pub mod status;
