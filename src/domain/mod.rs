@@ -3,6 +3,7 @@
 pub mod adf;
 pub mod catalog;
 pub mod comments;
+pub mod echo;
 pub mod ids;
 pub mod side;
 pub mod status;
