@@ -4,6 +4,7 @@ pub mod adf;
 pub mod catalog;
 pub mod comments;
 pub mod echo;
+pub mod fields;
 pub mod ids;
 pub mod side;
 pub mod status;
