@@ -376,12 +376,17 @@ pub fn parse_attachment_note(text: &str) -> Option<JiraAttachmentNote> {
 }
 
 /// Whether a text is anything the connector writes (a mirrored comment in either direction,
-/// a link note or an attachment note), so that it is never mirrored back.
+/// or any note whose first line starts with [`MARKER_TAG`]), so that it is never mirrored back.
 pub fn is_connector_text(text: &str) -> bool {
-    parse_salesforce_comment_header(text).is_some()
+    let plain = salesforce_text_to_plain(text);
+    let tagged = plain
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .is_some_and(|l| l.starts_with(MARKER_TAG));
+    tagged
+        || parse_salesforce_comment_header(text).is_some()
         || parse_jira_comment_marker(text).is_some()
-        || note_fields(text, LINK_NOTE_TITLE).is_some()
-        || note_fields(text, ATTACHMENT_NOTE_TITLE).is_some()
 }
 
 /// `Key: value` pairs of a note whose first non-empty line is `[sfjira] <title>`.

@@ -1,6 +1,7 @@
 //! The pure sync rules: no I/O, no async, tested without either remote system.
 
 pub mod adf;
+pub mod attachments;
 pub mod catalog;
 pub mod comments;
 pub mod echo;

@@ -239,7 +239,7 @@ fn markers_survive_salesforce_plain_and_rich_text() {
 fn foreign_text_is_not_ours() {
     for text in [
         "hello",
-        "[sfjira] something else\nIssue: X-1",
+        "see [sfjira] later",
         "— https://x.test/browse/SUP-1",
         "- see https://x.test/browse/SUP-1?focusedCommentId=",
     ] {
