@@ -5,6 +5,7 @@ pub mod attachments;
 pub mod catalog;
 pub mod comments;
 pub mod echo;
+pub mod escape;
 pub mod fields;
 pub mod ids;
 pub mod side;
