@@ -172,7 +172,8 @@ impl SfFieldSpec {
         }
     }
 
-    /// Reads one entry of describe's `fields[]`. Missing keys take lenient defaults.
+    /// Reads one entry of describe's `fields[]`. Missing keys take safe defaults: not
+    /// updateable, nillable, no limits, no picklist values.
     pub fn from_describe(field: &Value) -> SfFieldSpec {
         let text = |k: &str| {
             field
