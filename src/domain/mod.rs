@@ -1,8 +1,14 @@
 //! The pure sync rules: no I/O, no async, tested without either remote system.
 
 pub mod adf;
+pub mod attachments;
 pub mod catalog;
+pub mod comments;
+pub mod echo;
+pub mod escape;
+pub mod fields;
 pub mod ids;
 pub mod item;
 pub mod link;
 pub mod side;
+pub mod status;

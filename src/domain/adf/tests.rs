@@ -376,3 +376,12 @@ fn arb_json() -> impl Strategy<Value = Value> {
         ]
     })
 }
+
+#[test]
+fn adversarial_markup_is_handled_in_linear_time() {
+    // Thousands of unclosed markers on one line. With unbounded look-ahead this takes minutes;
+    // bounded, it is a fraction of a second. (No timing assertion: a hang is the failure.)
+    let line = "*a [b {c !d _e http ".repeat(5_000);
+    let out = wiki_to_text(&line);
+    assert_eq!(out, line.trim_end());
+}

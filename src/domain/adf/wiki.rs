@@ -228,6 +228,27 @@ fn table_row(trimmed: &str, resolve_user: &dyn Fn(&str) -> Option<String>) -> St
 /// Single-character emphasis markers and what they mean: bold, italic, strike, underline,
 /// superscript, subscript.
 const EMPHASIS: &[char] = &['*', '_', '-', '+', '^', '~'];
+/// How far ahead (in bytes) a closing marker, bracket or brace is looked for. Spans in real
+/// markup are short; the bound keeps adversarial input (thousands of unclosed markers on one
+/// line) linear instead of quadratic.
+const SPAN_WINDOW_BYTES: usize = 1024;
+
+/// The largest char boundary of `s` at or below `max`.
+fn floor_boundary(s: &str, max: usize) -> usize {
+    if max >= s.len() {
+        return s.len();
+    }
+    (0..=max)
+        .rev()
+        .find(|&i| s.is_char_boundary(i))
+        .unwrap_or(0)
+}
+
+/// The first [`SPAN_WINDOW_BYTES`] of `s`.
+fn window(s: &str) -> &str {
+    &s[..floor_boundary(s, SPAN_WINDOW_BYTES)]
+}
+
 /// Macros whose tags are dropped wherever they appear inline.
 const DROPPED_MACROS: &[&str] = &["color", "panel", "quote", "anchor", "noformat", "code"];
 
@@ -251,14 +272,15 @@ fn inline(text: &str, resolve_user: &dyn Fn(&str) -> Option<String>) -> String {
             continue;
         }
         if !prev_alnum {
-            if let Some((0, end)) = find_url(rest) {
+            let url_start = rest.starts_with("http://") || rest.starts_with("https://");
+            if let Some((0, end)) = url_start.then(|| find_url(rest)).flatten() {
                 out.push_str(&rest[..end]);
                 i += end;
                 continue;
             }
         }
         if c == '[' {
-            if let Some(len) = rest[1..].find(']') {
+            if let Some(len) = window(&rest[1..]).find(']') {
                 out.push_str(&link(&rest[1..1 + len], resolve_user));
                 i += len + 2;
                 continue;
@@ -266,12 +288,12 @@ fn inline(text: &str, resolve_user: &dyn Fn(&str) -> Option<String>) -> String {
         }
         if c == '{' {
             if let Some(body) = rest.strip_prefix("{{") {
-                if let Some(end) = body.find("}}") {
+                if let Some(end) = window(body).find("}}") {
                     out.push_str(&body[..end]);
                     i += end + 4;
                     continue;
                 }
-            } else if let Some(end) = rest.find('}') {
+            } else if let Some(end) = window(rest).find('}') {
                 let name = rest[1..end].split(':').next().unwrap_or("");
                 if DROPPED_MACROS.contains(&name) {
                     i += end + 1;
@@ -280,9 +302,10 @@ fn inline(text: &str, resolve_user: &dyn Fn(&str) -> Option<String>) -> String {
             }
         }
         if c == '!' && !prev_alnum {
-            let word_end = rest[1..]
+            let ahead = window(&rest[1..]);
+            let word_end = ahead
                 .find(char::is_whitespace)
-                .map_or(rest.len(), |p| p + 1);
+                .map_or(1 + ahead.len(), |p| p + 1);
             if let Some(len) = rest[1..word_end].find('!') {
                 let name = rest[1..1 + len].split('|').next().unwrap_or("");
                 if name.contains('.') {
@@ -326,7 +349,8 @@ fn emphasis_close(text: &str, marker: &str) -> Option<usize> {
     }
     let search_from = marker.len() + first.len_utf8();
     let mut from = search_from;
-    while let Some(pos) = text[from..].find(marker) {
+    let limit = floor_boundary(text, SPAN_WINDOW_BYTES);
+    while let Some(pos) = text[from..limit].find(marker) {
         let at = from + pos;
         let before_ok = text[..at]
             .chars()
