@@ -31,4 +31,5 @@ pub mod http;
 pub mod metrics;
 pub mod projections;
 pub mod startup;
+pub mod sync;
 pub mod telemetry;

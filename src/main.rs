@@ -1,2 +1,269 @@
-//! The `sfjira` command line.
-fn main() {}
+//! The `sfjira` command line: run the service, the demo, the emulators, and the offline audit
+//! and projection tools. `anyhow` lives here, at the edge; the library has typed errors.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use sfjira::audit::replay::{self, Subject, Until};
+use sfjira::config::Settings;
+use sfjira::domain::ids::{JiraIssueKey, LinkId, SalesforceId};
+use sfjira::events::store::{EventStore, SledEventStore, SledStoreOptions};
+use sfjira::projections::Projections;
+use sfjira::startup::Application;
+use sfjira::telemetry::{self, LogFormat};
+
+/// Self-hosted Salesforce ⇄ Jira connector.
+#[derive(Parser)]
+#[command(name = "sfjira", version, about)]
+struct Cli {
+    /// Log lines as JSON.
+    #[arg(long, global = true)]
+    json_logs: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the service with a configuration file (plus SFJIRA_* environment overrides).
+    Serve {
+        /// TOML configuration file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Prove the event log was not edited: sequence, hash chain, indexes.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Rebuild or verify the read models (the service must be stopped).
+    Projections {
+        #[command(subcommand)]
+        command: ProjectionCommand,
+    },
+}
+
+#[derive(clap::Args)]
+struct StoreArgs {
+    /// TOML configuration file (its data_dir is used).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Data directory (overrides the configuration).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Verify the log; prints the first broken position and exits non-zero if any.
+    Verify {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Replay the history of a link, an issue or a record as a timeline.
+    Replay {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// A link id.
+        #[arg(long, conflicts_with_all = ["issue", "record"])]
+        link: Option<String>,
+        /// A Jira issue key.
+        #[arg(long, conflicts_with = "record")]
+        issue: Option<String>,
+        /// A Salesforce record id (15 or 18 characters).
+        #[arg(long)]
+        record: Option<String>,
+        /// Stop at a sequence number or an RFC 3339 time.
+        #[arg(long)]
+        until: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProjectionCommand {
+    /// Replay the log into fresh views.
+    Rebuild {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Only these projections (default: all).
+        names: Vec<String>,
+    },
+    /// Refold in memory and compare with the stored views; non-zero exit on a difference.
+    Verify {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Only these projections (default: all).
+        names: Vec<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Jsonl,
+}
+
+fn open_store(args: &StoreArgs) -> anyhow::Result<Arc<dyn EventStore>> {
+    let mut settings = Settings::load(args.config.as_deref())?;
+    if let Some(dir) = &args.data_dir {
+        settings.data_dir = dir.clone();
+    }
+    let options = SledStoreOptions {
+        cache_capacity: settings.store.cache_capacity_bytes,
+        ..SledStoreOptions::default()
+    };
+    let store = SledEventStore::open(&settings.data_dir, options)
+        .with_context(|| format!("opening the event log in {}", settings.data_dir.display()))?;
+    Ok(Arc::new(store))
+}
+
+fn selected<'a>(
+    projections: &'a Projections,
+    names: &[String],
+) -> anyhow::Result<Vec<&'a Arc<sfjira::projections::ProjectionHandle>>> {
+    if names.is_empty() {
+        return Ok(projections.handles().iter().collect());
+    }
+    names
+        .iter()
+        .map(|n| {
+            projections.get(n).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "unknown projection {n:?}; known: {}",
+                    projections
+                        .handles()
+                        .iter()
+                        .map(|h| h.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
+        })
+        .collect()
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve { config } => {
+            let settings = Settings::load(config.as_deref())?;
+            let app = Application::build(settings).await?;
+            app.run_until_stopped().await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { store },
+        } => {
+            let store = open_store(&store)?;
+            let report = sfjira::audit::verify::verify(store.as_ref()).await?;
+            match &report.first_broken {
+                None => println!(
+                    "ok: {} events in {} streams verified up to seq {} (last hash {})",
+                    report.events,
+                    report.streams,
+                    report.head,
+                    report.last_hash.as_deref().unwrap_or("none")
+                ),
+                Some(broken) => {
+                    println!(
+                        "BROKEN: first broken position {broken} ({} problem(s) in all)",
+                        report.problem_count
+                    );
+                    for problem in &report.problems {
+                        println!("  {problem}");
+                    }
+                    println!("see {}", sfjira::events::store::RUNBOOK);
+                }
+            }
+            store.close().await?;
+            Ok(if report.is_ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Audit {
+            command:
+                AuditCommand::Replay {
+                    store,
+                    link,
+                    issue,
+                    record,
+                    until,
+                    format,
+                },
+        } => {
+            let subject = match (link, issue, record) {
+                (Some(l), _, _) => Subject::Link(LinkId::parse(&l)?),
+                (_, Some(i), _) => Subject::Issue(JiraIssueKey::parse(&i)?),
+                (_, _, Some(r)) => Subject::Record(SalesforceId::parse(&r)?),
+                _ => Subject::Everything,
+            };
+            let until = match until {
+                Some(text) => Until::parse(&text).map_err(anyhow::Error::msg)?,
+                None => Until::End,
+            };
+            let store = open_store(&store)?;
+            let result = replay::replay(store.as_ref(), &subject, until).await?;
+            for line in &result.lines {
+                match format {
+                    Format::Text => println!("{}", replay::format_text(line)),
+                    Format::Jsonl => println!("{}", serde_json::to_string(line)?),
+                }
+            }
+            store.close().await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Projections { command } => {
+            let (args, names, verify) = match command {
+                ProjectionCommand::Rebuild { store, names } => (store, names, false),
+                ProjectionCommand::Verify { store, names } => (store, names, true),
+            };
+            let store = open_store(&args)?;
+            let projections = Projections::open(store.clone(), None)?;
+            let mut clean = true;
+            for handle in selected(&projections, &names)? {
+                if verify {
+                    let diff = handle.verify().await?;
+                    println!("{}", serde_json::to_string(&diff)?);
+                    clean &= diff.is_clean();
+                } else {
+                    let report = handle.rebuild().await?;
+                    println!("{}", serde_json::to_string(&report)?);
+                }
+            }
+            store.close().await?;
+            Ok(if clean {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init(
+        "info,sled=warn",
+        if cli.json_logs {
+            LogFormat::Json
+        } else {
+            LogFormat::Pretty
+        },
+    );
+    let result = actix_web::rt::System::new().block_on(run(cli));
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

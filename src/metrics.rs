@@ -31,34 +31,37 @@ pub struct Metrics {
 impl Metrics {
     /// Creates and registers every collector.
     pub fn new() -> Result<Self, prometheus::Error> {
-        let registry = Registry::new_custom(Some("sfjira".into()), None)?;
+        let registry = Registry::new();
         let store = StoreMetrics::register(&registry)?;
         let projection_lag = IntGaugeVec::new(
             Opts::new(
-                "projection_lag_events",
+                "sfjira_projection_lag_events",
                 "Events between the log head and the projection's checkpoint",
             ),
             &["projection"],
         )?;
         let projection_checkpoint = IntGaugeVec::new(
             Opts::new(
-                "projection_checkpoint",
+                "sfjira_projection_checkpoint",
                 "Last log sequence folded into the view",
             ),
             &["projection"],
         )?;
         let active_link_actors =
-            IntGauge::new("link_actors_active", "Link actors currently active")?;
+            IntGauge::new("sfjira_link_actors_active", "Link actors currently active")?;
         let scheduler_runs = IntCounterVec::new(
-            Opts::new("scheduler_runs_total", "Reconciliation runs started"),
+            Opts::new("sfjira_scheduler_runs_total", "Reconciliation runs started"),
             &["trigger"],
         )?;
         let scheduler_ticks_skipped = IntCounter::new(
-            "scheduler_ticks_skipped_total",
+            "sfjira_scheduler_ticks_skipped_total",
             "Scheduler ticks skipped because a run was still active",
         )?;
         let webhooks = IntCounterVec::new(
-            Opts::new("webhooks_total", "Jira webhook deliveries by outcome"),
+            Opts::new(
+                "sfjira_webhooks_total",
+                "Jira webhook deliveries by outcome",
+            ),
             &["outcome"],
         )?;
         registry.register(Box::new(projection_lag.clone()))?;

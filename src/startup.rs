@@ -1,1 +1,178 @@
-//! Application wiring: open the store, start the actors, bind the HTTP listener.
+//! Application wiring: open the store (its invariant check runs before anything serves), start
+//! the projection runners, the actor runtime, the link registry and the scheduler, and bind the
+//! HTTP listener.
+//!
+//! [`Application::build`] binds its own listener, so tests pass port 0 and read the real port
+//! back with [`Application::port`] before spawning [`Application::run_until_stopped`].
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::prelude::*;
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpServer};
+use secrecy::SecretString;
+use tokio_util::sync::CancellationToken;
+
+use crate::actors::{BackgroundRuntime, LinkRegistry, Scheduler};
+use crate::config::Settings;
+use crate::events::store::{EventStore, SledEventStore, SledStoreOptions, StoreError};
+use crate::metrics::Metrics;
+use crate::projections::{admin, links, ProjectionError, Projections};
+use crate::sync::EngineReconciler;
+
+/// Why the application could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The configuration is incomplete.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// The event store refused to open (lock held, invariant check failed…).
+    #[error("event store: {0}")]
+    Store(#[from] StoreError),
+    /// A projection could not be opened.
+    #[error("projections: {0}")]
+    Projection(#[from] ProjectionError),
+    /// Metrics could not be registered.
+    #[error("metrics: {0}")]
+    Metrics(#[from] prometheus::Error),
+    /// The listener or a runtime thread could not start.
+    #[error("startup I/O: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// What HTTP handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    /// The settings the application started with.
+    pub settings: Arc<Settings>,
+    /// The admin bearer token.
+    pub admin_token: Arc<SecretString>,
+    /// The event log.
+    pub store: Arc<dyn EventStore>,
+    /// The read models.
+    pub projections: Projections,
+    /// The link actors.
+    pub registry: Arc<LinkRegistry>,
+    /// The reconciliation scheduler.
+    pub scheduler: Addr<Scheduler>,
+    /// Prometheus collectors.
+    pub metrics: Metrics,
+}
+
+/// A built application: listener bound, background work started, not yet serving HTTP.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+    runtime: Arc<BackgroundRuntime>,
+    cancel: CancellationToken,
+}
+
+impl Application {
+    /// Opens everything and binds `http.host:http.port`.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let admin_token = settings
+            .http
+            .admin_token
+            .clone()
+            .ok_or_else(|| StartupError::Config("http.admin_token is required".into()))?;
+        let metrics = Metrics::new()?;
+        let store_options = SledStoreOptions {
+            cache_capacity: settings.store.cache_capacity_bytes,
+            metrics: Some(metrics.store.clone()),
+            ..SledStoreOptions::default()
+        };
+        let data_dir = settings.data_dir.clone();
+        let store: Arc<dyn EventStore> = Arc::new(
+            tokio::task::spawn_blocking(move || SledEventStore::open(&data_dir, store_options))
+                .await
+                .map_err(|e| StartupError::Config(format!("store open task: {e}")))??,
+        );
+        let projections = Projections::open(store.clone(), Some(metrics.clone()))?;
+        let cancel = CancellationToken::new();
+        let runtime = Arc::new(BackgroundRuntime::start("sfjira-actors")?);
+        {
+            let projections = projections.clone();
+            let cancel = cancel.clone();
+            runtime.spawn(async move { projections.spawn(&cancel) });
+        }
+        let registry = Arc::new(LinkRegistry::new(
+            store.clone(),
+            runtime.clone(),
+            projections.expect(links::NAME)?.clone(),
+            Duration::from_secs(settings.actors.idle_timeout_secs),
+            Some(metrics.clone()),
+        ));
+        let reconciler = Arc::new(EngineReconciler::new(
+            projections.expect(admin::NAME)?.clone(),
+        ));
+        let scheduler = {
+            let scheduler = Scheduler::new(
+                store.clone(),
+                reconciler,
+                settings
+                    .sync
+                    .scheduler_enabled
+                    .then(|| Duration::from_secs(settings.sync.interval_secs)),
+                settings.sync.item_concurrency,
+                Some(metrics.clone()),
+            );
+            Scheduler::start_in_arbiter(runtime.arbiter(), move |_| scheduler)
+        };
+        let state = AppState {
+            settings: Arc::new(settings.clone()),
+            admin_token: Arc::new(admin_token),
+            store,
+            projections,
+            registry,
+            scheduler,
+            metrics,
+        };
+        let listener = TcpListener::bind((settings.http.host.as_str(), settings.http.port))?;
+        let port = listener.local_addr()?.port();
+        let server = {
+            let state = state.clone();
+            HttpServer::new(move || {
+                App::new()
+                    .app_data(web::Data::new(state.clone()))
+                    .wrap(tracing_actix_web::TracingLogger::default())
+                    .configure(|cfg| crate::http::configure(cfg, &state.settings))
+            })
+            .workers(2)
+            .listen(listener)?
+            .run()
+        };
+        tracing::info!(port, "sfjira listening");
+        Ok(Self {
+            port,
+            server,
+            state,
+            runtime,
+            cancel,
+        })
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Handles for tests and the demo.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until the server stops (signal or handle), then stops the background work and
+    /// closes the store (final flush).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        self.cancel.cancel();
+        self.runtime.stop();
+        if let Err(error) = self.state.store.close().await {
+            tracing::error!(%error, "closing the event store");
+        }
+        result
+    }
+}

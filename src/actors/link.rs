@@ -132,7 +132,10 @@ pub async fn load(
     store: &dyn EventStore,
     stream: &StreamId,
 ) -> Result<(LinkState, Option<u64>), LinkError> {
-    let recorded = store.read_stream(stream, 0).await.map_err(LinkError::Store)?;
+    let recorded = store
+        .read_stream(stream, 0)
+        .await
+        .map_err(LinkError::Store)?;
     let mut state = LinkState::default();
     let mut version = None;
     for event in &recorded {
@@ -247,7 +250,8 @@ impl Actor for LinkActor {
                     }
                 }),
         );
-        let check = (self.idle_timeout / 4).clamp(Duration::from_millis(20), Duration::from_secs(30));
+        let check =
+            (self.idle_timeout / 4).clamp(Duration::from_millis(20), Duration::from_secs(30));
         ctx.run_interval(check, |act, ctx| {
             if act.last_active.elapsed() >= act.idle_timeout {
                 tracing::debug!(link_id = %act.id, "link actor idle; stopping");

@@ -63,8 +63,12 @@ impl LinkRegistry {
         actors
             .entry(id)
             .or_insert_with(|| {
-                let actor =
-                    LinkActor::new(id, self.store.clone(), self.idle_timeout, self.metrics.clone());
+                let actor = LinkActor::new(
+                    id,
+                    self.store.clone(),
+                    self.idle_timeout,
+                    self.metrics.clone(),
+                );
                 LinkActor::start_in_arbiter(self.runtime.arbiter(), move |_| actor)
             })
             .clone()

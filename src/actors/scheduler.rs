@@ -174,7 +174,11 @@ impl Handler<RunNow> for Scheduler {
     }
 }
 
-async fn append(store: &dyn EventStore, event: &SchedulerEvent, meta: Meta) -> Result<(), StoreError> {
+async fn append(
+    store: &dyn EventStore,
+    event: &SchedulerEvent,
+    meta: Meta,
+) -> Result<(), StoreError> {
     let stream = streams::scheduler();
     // The scheduler is the stream's only writer and runs never overlap, so the expected version
     // is simply the current one; a conflict means another process shares the data directory.
@@ -182,7 +186,9 @@ async fn append(store: &dyn EventStore, event: &SchedulerEvent, meta: Meta) -> R
         None => ExpectedVersion::NoStream,
         Some(v) => ExpectedVersion::Exact(v),
     };
-    store.append(&stream, expected, vec![encode(event, meta)]).await?;
+    store
+        .append(&stream, expected, vec![encode(event, meta)])
+        .await?;
     Ok(())
 }
 
@@ -206,9 +212,18 @@ async fn run_cycle(
             .map_err(SchedulerError::Items)?,
     };
     let span = tracing::info_span!("reconciliation_run", %run_id, items = items.len());
-    record_run(store, reconciler, concurrency, msg.trigger, items, run_id, meta, started)
-        .instrument(span)
-        .await
+    record_run(
+        store,
+        reconciler,
+        concurrency,
+        msg.trigger,
+        items,
+        run_id,
+        meta,
+        started,
+    )
+    .instrument(span)
+    .await
 }
 
 #[allow(clippy::too_many_arguments)]

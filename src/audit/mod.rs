@@ -2,4 +2,5 @@
 //! human timeline or JSON lines.
 
 pub mod describe;
+pub mod replay;
 pub mod verify;

@@ -1,5 +1,41 @@
 //! The HTTP surface: routes, request parsing and the one mapping from errors to responses.
+//!
+//! Handlers translate and route; they hold no sync rules. Admin, panel and audit routes sit in
+//! one `/api` scope behind the bearer-token guard; health and metrics are open; webhooks are
+//! verified by signature instead.
 
+pub mod audit;
+pub mod auth;
 pub mod errors;
+pub mod health;
+
+use actix_web::web;
 
 pub use errors::ApiError;
+
+use crate::config::Settings;
+
+/// Registers every route.
+pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
+    cfg.app_data(errors::json_config(settings.http.max_body_bytes))
+        .app_data(errors::query_config())
+        .app_data(errors::path_config())
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/metrics", web::get().to(health::metrics))
+        .service(
+            web::scope("/api")
+                .wrap(actix_web::middleware::from_fn(auth::require_admin_token))
+                .route("/audit/events", web::get().to(audit::events))
+                .route("/audit/links/{id}", web::get().to(audit::link_history))
+                .default_service(web::to(not_found)),
+        )
+        .default_service(web::to(not_found));
+}
+
+async fn not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::not_found(
+        "route_not_found",
+        format!("no route for {} {}", req.method(), req.path()),
+    ))
+}

@@ -1,0 +1,8 @@
+//! Black-box tests of the running service: one test binary (less linking), one module per
+//! area, every test starting its own application on a random port with its own data directory.
+
+mod actors;
+mod audit;
+mod health;
+mod helpers;
+mod projections;
