@@ -269,22 +269,13 @@ fn parse_part_tag(line: &str) -> Option<(usize, usize)> {
     (1..=n).contains(&i).then_some((i, n))
 }
 
-/// Whether a link was made by a person or by the scheduler.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LinkOrigin {
-    /// Linked by a person from the issue panel.
-    Manual,
-    /// Created by the scheduler (auto-create); protected from unlinking.
-    Automatic,
-}
+pub use crate::events::link::LinkOrigin;
 
-impl LinkOrigin {
-    fn as_str(self) -> &'static str {
-        match self {
-            LinkOrigin::Manual => "manual",
-            LinkOrigin::Automatic => "automatic",
-        }
+/// How a link note spells the origin.
+fn origin_text(origin: LinkOrigin) -> &'static str {
+    match origin {
+        LinkOrigin::Manual => "manual",
+        LinkOrigin::Auto => "automatic",
     }
 }
 
@@ -316,7 +307,7 @@ pub fn format_link_note(note: &LinkNote) -> String {
         note.issue_key,
         one_line(&note.issue_url),
         one_line(&note.item_name),
-        note.origin.as_str()
+        origin_text(note.origin)
     )
 }
 
@@ -325,7 +316,7 @@ pub fn parse_link_note(text: &str) -> Option<LinkNote> {
     let fields = note_fields(text, LINK_NOTE_TITLE)?;
     let origin = match field(&fields, "Link")?.to_ascii_lowercase().as_str() {
         "manual" => LinkOrigin::Manual,
-        "automatic" => LinkOrigin::Automatic,
+        "automatic" => LinkOrigin::Auto,
         _ => return None,
     };
     Some(LinkNote {

@@ -180,7 +180,7 @@ fn link_notes_round_trip() {
         issue_key: JiraIssueKey::parse("SUP-42").unwrap(),
         issue_url: "https://acme.atlassian.net/browse/SUP-42".into(),
         item_name: "Support\ncases: EMEA".into(),
-        origin: LinkOrigin::Automatic,
+        origin: LinkOrigin::Auto,
     };
     let text = format_link_note(&note);
     assert_eq!(
@@ -190,7 +190,7 @@ fn link_notes_round_trip() {
     let back = parse_link_note(&text).unwrap();
     assert_eq!(back.item_name, "Support cases: EMEA");
     assert_eq!(back.issue_url, note.issue_url);
-    assert_eq!(back.origin, LinkOrigin::Automatic);
+    assert_eq!(back.origin, LinkOrigin::Auto);
     assert!(parse_attachment_note(&text).is_none());
     assert!(is_connector_text(&text));
 }
