@@ -30,6 +30,7 @@ pub mod events;
 pub mod http;
 pub mod metrics;
 pub mod projections;
+pub mod secrets;
 pub mod startup;
 pub mod sync;
 pub mod telemetry;
