@@ -66,7 +66,9 @@ pub struct SecretVault {
 
 impl std::fmt::Debug for SecretVault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SecretVault").field("path", &self.path).finish()
+        f.debug_struct("SecretVault")
+            .field("path", &self.path)
+            .finish()
     }
 }
 
@@ -125,8 +127,9 @@ impl SecretVault {
 
     fn read_file(&self) -> Result<SealedFile, SecretError> {
         match std::fs::read(&self.path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|_| SecretError::Damaged(self.path.clone())),
+            Ok(bytes) => {
+                serde_json::from_slice(&bytes).map_err(|_| SecretError::Damaged(self.path.clone()))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(SealedFile {
                 version: 1,
                 entries: BTreeMap::new(),
@@ -137,7 +140,8 @@ impl SecretVault {
 
     fn write_file(&self, file: &SealedFile) -> Result<(), SecretError> {
         let tmp = self.path.with_extension("json.tmp");
-        let bytes = serde_json::to_vec_pretty(file).map_err(|_| SecretError::Damaged(tmp.clone()))?;
+        let bytes =
+            serde_json::to_vec_pretty(file).map_err(|_| SecretError::Damaged(tmp.clone()))?;
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create(true).truncate(true);
         #[cfg(unix)]
@@ -197,7 +201,9 @@ impl SecretVault {
             .ok()
             .and_then(|n| n.try_into().ok())
             .ok_or_else(undecryptable)?;
-        let ciphertext = B64.decode(&sealed.ciphertext).map_err(|_| undecryptable())?;
+        let ciphertext = B64
+            .decode(&sealed.ciphertext)
+            .map_err(|_| undecryptable())?;
         let plain = self
             .cipher
             .decrypt(
@@ -235,15 +241,24 @@ mod tests {
         let key = dir.path().join("data.key");
         let vault = SecretVault::open(&data, &key).expect("open");
         vault
-            .put("salesforce.client_secret", &SecretString::from("hunter2-secret"))
+            .put(
+                "salesforce.client_secret",
+                &SecretString::from("hunter2-secret"),
+            )
             .expect("put");
         let stored = std::fs::read_to_string(data.join("secrets.json")).expect("file");
         assert!(!stored.contains("hunter2"));
         let reopened = SecretVault::open(&data, &key).expect("reopen");
-        let back = reopened.get("salesforce.client_secret").expect("get").expect("present");
+        let back = reopened
+            .get("salesforce.client_secret")
+            .expect("get")
+            .expect("present");
         assert_eq!(back.expose_secret(), "hunter2-secret");
         assert!(reopened.delete("salesforce.client_secret").expect("delete"));
-        assert!(reopened.get("salesforce.client_secret").expect("get").is_none());
+        assert!(reopened
+            .get("salesforce.client_secret")
+            .expect("get")
+            .is_none());
     }
 
     #[cfg(unix)]

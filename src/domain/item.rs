@@ -94,3 +94,260 @@ pub struct ItemDefinition {
     #[serde(default)]
     pub options: ItemOptions,
 }
+
+/// What item validation needs to know about the Salesforce object (from describe).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectMetadata {
+    /// API name.
+    pub name: String,
+    /// Label.
+    pub label: String,
+    /// Its fields.
+    pub fields: Vec<crate::domain::fields::SfFieldSpec>,
+    /// Whether it has a feed (FeedItem / FeedComment).
+    pub feed_enabled: bool,
+}
+
+/// One field of the Jira issue type's create screen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JiraScreenField {
+    /// Its spec.
+    pub spec: crate::domain::fields::JiraFieldSpec,
+    /// Whether Jira requires it on create.
+    pub required: bool,
+    /// Whether Jira fills it when absent.
+    pub has_default: bool,
+}
+
+/// What item validation needs to know about Jira.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct JiraMetadata {
+    /// Projects the Jira account can see.
+    pub projects: Vec<ProjectKey>,
+    /// The chosen issue type's id and create-screen fields, when one was chosen and found.
+    pub issue_type: Option<(String, Vec<JiraScreenField>)>,
+}
+
+/// A problem with one setting of an item, for the admin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// Which setting: `object`, `mappings[1].jira_field`, `options.status_sync`…
+    pub field: String,
+    /// What is wrong and what would fix it.
+    pub message: String,
+}
+
+/// The outcome of validating an item.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Validation {
+    /// Problems that prevent saving.
+    pub problems: Vec<Problem>,
+    /// Warnings shown before saving (e.g. required Jira fields nothing fills).
+    pub warnings: Vec<String>,
+}
+
+impl Validation {
+    fn problem(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem {
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    /// Whether the item can be saved.
+    pub fn is_valid(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Jira fields sfjira fills itself when nothing is mapped onto them.
+const FILLED_BY_SFJIRA: &[&str] = &["project", "issuetype", "summary", "labels"];
+
+/// Checks an item against live metadata: `object` is `None` when the Salesforce object does
+/// not exist or the integration user cannot see it.
+pub fn validate(
+    definition: &ItemDefinition,
+    object: Option<&ObjectMetadata>,
+    jira: &JiraMetadata,
+) -> Validation {
+    use crate::domain::catalog;
+    use crate::domain::fields::{compatibility, SfFieldType, SyncDirection};
+
+    let mut v = Validation::default();
+    let synchronised = definition.mode.synchronises();
+    let name = definition.name.trim();
+    if name.is_empty() || name.chars().count() > 80 {
+        v.problem("name", "give the item a name of 1 to 80 characters");
+    }
+    if definition.jira_projects.is_empty() {
+        v.problem("jira_projects", "choose at least one Jira project");
+    }
+    if synchronised && definition.jira_projects.len() > 1 {
+        v.problem(
+            "jira_projects",
+            "a synchronised item targets exactly one Jira project; use a display-only item to show a record in several projects",
+        );
+    }
+    for (i, project) in definition.jira_projects.iter().enumerate() {
+        if !jira.projects.contains(project) {
+            v.problem(
+                format!("jira_projects[{i}]"),
+                format!("Jira project {project} does not exist or the Jira account cannot see it"),
+            );
+        }
+    }
+    match (&definition.issue_type_id, synchronised, &jira.issue_type) {
+        (None, true, _) => v.problem(
+            "issue_type_id",
+            "a synchronised item needs a Jira issue type",
+        ),
+        (Some(id), true, None) => v.problem(
+            "issue_type_id",
+            format!("issue type {id} is not available in the chosen project"),
+        ),
+        _ => {}
+    }
+    let Some(object) = object else {
+        v.problem(
+            "object",
+            format!(
+                "Salesforce object {} does not exist or the integration user cannot see it",
+                definition.object
+            ),
+        );
+        return v;
+    };
+    let sf_field = |name: &str| object.fields.iter().find(|f| f.name == name);
+    for (i, field) in definition.preview_fields.iter().enumerate() {
+        if sf_field(field).is_none() {
+            v.problem(
+                format!("preview_fields[{i}]"),
+                format!("{} has no field {field}", object.label),
+            );
+        }
+    }
+    if !synchronised {
+        if !definition.mappings.is_empty() {
+            v.problem(
+                "mappings",
+                "display-only items show fields; they do not map them",
+            );
+        }
+        let o = &definition.options;
+        if o.auto_create || o.status_sync.is_some() || o.comments_sync || o.attachments_sync {
+            v.problem(
+                "options",
+                "display-only items never write to either side: turn the sync options off or choose one-way or two-way",
+            );
+        }
+        return v;
+    }
+    let jira_fields: &[JiraScreenField] = jira
+        .issue_type
+        .as_ref()
+        .map(|(_, f)| f.as_slice())
+        .unwrap_or(&[]);
+    let direction = match definition.mode {
+        SyncMode::TwoWay => SyncDirection::TwoWay,
+        _ => SyncDirection::OneWay,
+    };
+    let mut mapped_jira = std::collections::BTreeSet::new();
+    for (i, mapping) in definition.mappings.iter().enumerate() {
+        let sf = sf_field(&mapping.salesforce_field);
+        let jf = jira_fields.iter().find(|f| f.spec.id == mapping.jira_field);
+        if sf.is_none() {
+            v.problem(
+                format!("mappings[{i}].salesforce_field"),
+                format!("{} has no field {}", object.label, mapping.salesforce_field),
+            );
+        }
+        if jf.is_none() && jira.issue_type.is_some() {
+            v.problem(
+                format!("mappings[{i}].jira_field"),
+                format!(
+                    "Jira field {} is not on the create screen of the chosen issue type",
+                    mapping.jira_field
+                ),
+            );
+        }
+        if !mapped_jira.insert(mapping.jira_field.as_str()) {
+            v.problem(
+                format!("mappings[{i}].jira_field"),
+                format!("Jira field {} is mapped twice", mapping.jira_field),
+            );
+        }
+        if let (Some(sf), Some(jf)) = (sf, jf) {
+            if let Err(incompatible) = compatibility(sf, &jf.spec, direction) {
+                v.problem(format!("mappings[{i}]"), incompatible.reason);
+            }
+        }
+    }
+    if let Some(status) = &definition.options.status_sync {
+        let picklists: Vec<&str> = object
+            .fields
+            .iter()
+            .filter(|f| f.field_type == SfFieldType::Picklist)
+            .map(|f| f.name.as_str())
+            .collect();
+        let candidates = catalog::status_field_candidates(&object.name, &picklists);
+        if candidates.is_empty() {
+            v.problem(
+                "options.status_sync",
+                format!(
+                    "{} has no status-like field; leave status sync off",
+                    object.label
+                ),
+            );
+        } else if !candidates.contains(&status.salesforce_field) {
+            v.problem(
+                "options.status_sync.salesforce_field",
+                format!(
+                    "{} is not a status-like field of {}; choose one of {}",
+                    status.salesforce_field,
+                    object.label,
+                    candidates.join(", ")
+                ),
+            );
+        } else if direction == SyncDirection::TwoWay
+            && sf_field(&status.salesforce_field).is_some_and(|f| !f.updateable)
+        {
+            v.problem(
+                "options.status_sync.salesforce_field",
+                format!(
+                    "the integration user cannot update {}; status could not be written back",
+                    status.salesforce_field
+                ),
+            );
+        }
+    }
+    if definition.options.comments_sync
+        && catalog::comment_model(&object.name, Some(object.feed_enabled))
+            == catalog::CommentModel::Unsupported
+    {
+        v.problem(
+            "options.comments_sync",
+            format!(
+                "{} has neither case comments nor a feed; leave comment sync off",
+                object.label
+            ),
+        );
+    }
+    if definition.options.auto_create {
+        for field in jira_fields {
+            if field.required
+                && !field.has_default
+                && !FILLED_BY_SFJIRA.contains(&field.spec.id.as_str())
+                && !mapped_jira.contains(field.spec.id.as_str())
+            {
+                v.warnings.push(format!(
+                    "Jira requires {} ({}) on create and no mapping fills it: auto-created issues will fail until you map it or choose another issue type",
+                    field.spec.name, field.spec.id
+                ));
+            }
+        }
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests;
