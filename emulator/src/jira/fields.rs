@@ -610,7 +610,8 @@ pub fn scalar_text(value: &Value) -> String {
     }
 }
 
-/// Reads every field of a `fields` object for this screen; collects Jira's per-field errors.
+/// Reads every field of a `fields` object for this screen: the valid values, and Jira's
+/// per-field errors for the others.
 pub fn parse_fields(
     state: &State,
     project: &Project,
@@ -618,7 +619,7 @@ pub fn parse_fields(
     fields: &Map<String, Value>,
     version: Version,
     screen: Screen,
-) -> Result<Vec<FieldValue>, BTreeMap<String, String>> {
+) -> (Vec<FieldValue>, BTreeMap<String, String>) {
     let mut values = Vec::new();
     let mut errors = BTreeMap::new();
     for (field_id, value) in fields {
@@ -638,11 +639,7 @@ pub fn parse_fields(
             }
         }
     }
-    if errors.is_empty() {
-        Ok(values)
-    } else {
-        Err(errors)
-    }
+    (values, errors)
 }
 
 /// Required custom fields of this project and issue type that `issue` leaves empty.

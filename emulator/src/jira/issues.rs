@@ -138,20 +138,15 @@ async fn create(ctx: Ctx, body: web::Json<Value>) -> JiraResult<HttpResponse> {
         .find(|p| p.id == project_id)
         .cloned()
         .ok_or_else(|| JiraError::field("project", "Specify a valid project ID or key"))?;
-    let values = match fields::parse_fields(
+    let (values, field_errors) = fields::parse_fields(
         &state,
         &project,
         &type_id,
         input,
         ctx.version,
         Screen::Create,
-    ) {
-        Ok(v) => v,
-        Err(e) => {
-            errors.extend(e);
-            Vec::new()
-        }
-    };
+    );
+    errors.extend(field_errors);
     if !input.contains_key("summary") {
         errors.insert(
             "summary".into(),
@@ -337,20 +332,17 @@ async fn edit(
     let mut errors = BTreeMap::new();
     let mut items = Vec::new();
     if let Some(input) = object(&body, "fields")? {
-        match fields::parse_fields(
+        let (values, field_errors) = fields::parse_fields(
             &state,
             &project,
             &issue.issue_type_id,
             input,
             ctx.version,
             Screen::Edit,
-        ) {
-            Ok(values) => {
-                for v in values {
-                    items.extend(fields::apply(&state, &mut issue, v));
-                }
-            }
-            Err(e) => errors.extend(e),
+        );
+        errors.extend(field_errors);
+        for v in values {
+            items.extend(fields::apply(&state, &mut issue, v));
         }
     }
     let mut comments_to_add = Vec::new();
