@@ -12,6 +12,7 @@ pub mod app;
 pub mod attachments;
 pub mod auth;
 pub mod bean;
+pub mod catalogue;
 pub mod comments;
 pub mod control;
 pub mod error;

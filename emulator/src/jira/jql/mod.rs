@@ -10,6 +10,7 @@ pub mod eval;
 pub mod lexer;
 pub mod order;
 pub mod parser;
+pub mod text;
 
 use chrono::{DateTime, Utc};
 
