@@ -6,7 +6,8 @@
 //! version; [`upcast`] lets an event written by an older release be read as the current shape
 //! without ever rewriting it.
 //!
-//! Streams: `connection`, `item-{id}`, `link-{id}`, `scheduler`, `jira-webhooks`.
+//! Streams: `connection`, `item-{id}`, `link-{id}`, `scheduler`, `webhook-{id}` (one per Jira
+//! delivery, named from its identifier).
 
 pub mod codec;
 pub mod connection;
@@ -17,7 +18,7 @@ pub mod store;
 pub mod upcast;
 pub mod webhook;
 
-pub use codec::{decode, encode, Catalogued, DecodeError, Meta};
+pub use codec::{decode, encode, encode_with_id, Catalogued, DecodeError, Meta};
 
 use crate::domain::ids::{ItemId, LinkId};
 use store::{RecordedEvent, StreamId};
@@ -83,11 +84,6 @@ pub mod streams {
     /// `scheduler`.
     pub fn scheduler() -> StreamId {
         named("scheduler".into())
-    }
-
-    /// `jira-webhooks`.
-    pub fn webhooks() -> StreamId {
-        named("jira-webhooks".into())
     }
 
     /// The link id of a `link-{uuid}` stream.

@@ -1,7 +1,8 @@
-//! Events of the Jira webhook inbox (stream `jira-webhooks`).
+//! Events of the Jira webhook inbox (one stream `webhook-{uuid}` per delivery).
 //!
-//! A delivery is appended before it is acknowledged, with an event id derived from Jira's
-//! `X-Atlassian-Webhook-Identifier`, so a retried delivery is the same append and is stored once.
+//! A delivery is appended before it is acknowledged, to a stream named from Jira's
+//! `X-Atlassian-Webhook-Identifier` with "no stream yet" expected, so a retried delivery meets
+//! its own stream and is stored once.
 //! A checkpointed subscription hands each received event to its link actor; after a crash the
 //! subscription resumes from its checkpoint and nothing received is lost.
 

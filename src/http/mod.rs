@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod errors;
 pub mod health;
+pub mod webhooks;
 
 use actix_web::web;
 
@@ -23,6 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(health::metrics))
+        .route("/webhooks/jira", web::post().to(webhooks::receive))
         .service(
             web::scope("/api")
                 .wrap(actix_web::middleware::from_fn(auth::require_admin_token))

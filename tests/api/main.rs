@@ -6,3 +6,4 @@ mod audit;
 mod health;
 mod helpers;
 mod projections;
+mod webhooks;
