@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use serde_json::json;
 use sfjira::audit::verify::verify;
-use sfjira::events::store::sled_store::{keys, LOG_TREE, SLED_DIR, VIEW_TREE_PREFIX};
+use sfjira::events::store::sled_store::{
+    keys, reset_views, salvage, LOG_TREE, SLED_DIR, VIEW_TREE_PREFIX,
+};
 use sfjira::events::store::{
     EventData, EventStore, ExpectedVersion, SledEventStore, SledStoreOptions, StoreError,
     StoreMetrics, StreamId, RUNBOOK,
@@ -194,14 +196,14 @@ async fn a_view_checkpoint_beyond_the_head_refuses_to_open() {
     let err = open(dir.path()).expect_err("must refuse");
     let text = err.to_string();
     assert!(text.contains("panel:v1") && text.contains("99"), "{text}");
-    // Views are derived data: dropping the offending tree is the documented fix.
-    {
-        let db = sled::open(dir.path().join(SLED_DIR)).expect("sled");
-        db.drop_tree(format!("{VIEW_TREE_PREFIX}panel:v1"))
-            .expect("drop");
-        db.flush().expect("flush");
-    }
-    open(dir.path()).expect("opens once the view is gone");
+    // Views are derived data: resetting them offline is the documented fix.
+    let dropped = reset_views(dir.path()).expect("reset views");
+    assert!(
+        dropped.contains(&format!("{VIEW_TREE_PREFIX}panel:v1")),
+        "{dropped:?}"
+    );
+    let store = open(dir.path()).expect("opens once the view is gone");
+    assert!(store.views().list_views().expect("list").is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -251,4 +253,57 @@ async fn metrics_count_appends_flushes_and_outcomes() {
         .map(|f| f.name().to_owned())
         .collect();
     assert!(names.contains(&"sfjira_store_append_latency_seconds".to_owned()));
+}
+
+#[tokio::test]
+async fn salvage_copies_the_sound_prefix_in_whole_appends() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let src = dir.path().join("broken");
+    let dst = dir.path().join("salvaged");
+    let ids = {
+        let store = open(&src).expect("open");
+        seed(&store).await; // five appends of two events: seqs 1-2, 3-4, 5-6, 7-8, 9-10
+        store.read_all(0, 100).await.expect("read")
+    };
+    {
+        let (_db, log) = raw_log(&src);
+        log.remove(keys::event_key(6)).expect("remove");
+        log.flush().expect("flush");
+    }
+    assert!(open(&src).is_err(), "the damaged store refuses to open");
+
+    let report = salvage(&src, &dst).expect("salvage");
+    assert_eq!(report.copied, 4, "{report:?}");
+    assert_eq!(
+        report.left_behind, 5,
+        "seq 5 (its append lost seq 6) and 7..=10"
+    );
+    let (stopped, why) = report.stopped_at.clone().expect("stopped");
+    assert_eq!(stopped, 5, "{why}");
+
+    let store = open(&dst).expect("the copy opens");
+    assert_eq!(store.head(), 4);
+    let copied = store.read_all(0, 100).await.expect("read");
+    assert_eq!(copied[..], ids[..4], "same events, same hashes, same times");
+    assert!(verify(&store).await.expect("verify").is_ok());
+    // Idempotency keys came along: retrying the first append answers its original outcome.
+    let retry: Vec<EventData> = ids[..2]
+        .iter()
+        .map(|e| EventData {
+            event_id: e.event_id,
+            event_type: e.event_type.clone(),
+            schema_version: e.schema_version,
+            payload: e.payload.clone(),
+            causation_id: e.causation_id,
+            correlation_id: e.correlation_id,
+        })
+        .collect();
+    let out = store
+        .append(&ids[0].stream, ExpectedVersion::Any, retry)
+        .await
+        .expect("retry");
+    assert_eq!((out.first_seq, out.last_seq), (1, 2));
+    drop(store);
+    // The source was only read, and a second salvage into the same target is refused.
+    assert!(salvage(&src, &dst).is_err());
 }

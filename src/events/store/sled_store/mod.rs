@@ -18,6 +18,7 @@
 mod disk_sync;
 mod invariants;
 pub mod keys;
+mod salvage;
 mod views;
 mod writer;
 
@@ -41,6 +42,7 @@ use super::{
     StoreError, StoreLimits, StoreMetrics, StreamHeadEntry, StreamId, StreamIndexEntry, ViewStore,
 };
 
+pub use self::salvage::{reset_views, salvage, SalvageReport};
 pub use self::views::{VIEW_META_TREE, VIEW_TREE_PREFIX};
 
 /// File name of the lock file in the data directory.
