@@ -46,7 +46,8 @@ mod subscription;
 
 pub use append::StoreLimits;
 pub use contract::{
-    EventStore, RawLogEntry, StreamHeadEntry, StreamIndexEntry, ViewStore, ViewTree, ViewWrite,
+    EventStore, RawLogEntry, StreamHeadEntry, StreamIndexEntry, ViewRow, ViewStore, ViewTree,
+    ViewWrite,
 };
 pub use envelope::{CodecError, RawEvent, HASH_DOMAIN, ZERO_HASH};
 pub use error::{StoreError, RUNBOOK};

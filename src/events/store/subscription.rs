@@ -107,8 +107,7 @@ impl Subscription {
 
     async fn fetch_page(&mut self, head: u64) -> Result<(), StoreError> {
         let page = self.store.read_all(self.position, self.page_size).await?;
-        let mut expected = self.position + 1;
-        for event in &page {
+        for (expected, event) in (self.position + 1..).zip(&page) {
             if event.seq != expected {
                 return Err(StoreError::Corrupt {
                     detail: format!(
@@ -117,7 +116,6 @@ impl Subscription {
                     ),
                 });
             }
-            expected += 1;
         }
         if page.is_empty() {
             return Err(StoreError::Corrupt {

@@ -313,7 +313,7 @@ impl Shared {
             if seq > head {
                 break;
             }
-            out.push(self.event(seq)?.to_recorded()?);
+            out.push(self.event(seq)?.into_recorded()?);
         }
         Ok(out)
     }
@@ -363,12 +363,13 @@ impl Shared {
     }
 
     fn read_all(&self, after: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
-        self.raw_range(after, limit)
-            .map(|item| {
-                let (seq, value) = item?;
-                decode_at(seq, &value)?.to_recorded()
-            })
-            .collect()
+        let available = self.committed.load(Ordering::Acquire).saturating_sub(after);
+        let mut out = Vec::with_capacity(limit.min(usize::try_from(available).unwrap_or(limit)));
+        for item in self.raw_range(after, limit) {
+            let (seq, value) = item?;
+            out.push(decode_at(seq, &value)?.into_recorded()?);
+        }
+        Ok(out)
     }
 
     fn raw_events(&self, after: u64, limit: usize) -> Result<Vec<RawLogEntry>, StoreError> {
