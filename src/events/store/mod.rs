@@ -54,7 +54,7 @@ pub use error::{StoreError, RUNBOOK};
 pub use memory::{MemoryEventStore, MemoryStoreOptions};
 pub use metrics::StoreMetrics;
 pub use sled_store::{SledEventStore, SledStoreOptions};
-pub use subscription::{SubscribeExt, Subscription, DEFAULT_PAGE_SIZE};
+pub use subscription::{SubscribeExt, Subscription, DEFAULT_PAGE_SIZE, DEFAULT_READ_AHEAD};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
