@@ -40,9 +40,24 @@ async fn seed(store: &SledEventStore) {
 
 /// Opens the sled database directly, as the tests that damage it must.
 fn raw_log(dir: &std::path::Path) -> (sled::Db, sled::Tree) {
-    let db = sled::open(dir.join(SLED_DIR)).expect("open sled directly");
+    let db = open_sled_directly(&dir.join(SLED_DIR));
     let log = db.open_tree(LOG_TREE).expect("log tree");
     (db, log)
+}
+
+/// Opens the sled database directly, retrying while a just-dropped store's background threads
+/// still hold sled's file lock (they release it within milliseconds).
+fn open_sled_directly(path: &std::path::Path) -> sled::Db {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    loop {
+        match sled::open(path) {
+            Ok(db) => return db,
+            Err(_) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(e) => panic!("open sled directly: {e}"),
+        }
+    }
 }
 
 #[tokio::test]
@@ -186,7 +201,7 @@ async fn a_view_checkpoint_beyond_the_head_refuses_to_open() {
         store.views().open_view("panel:v1").expect("view");
     }
     {
-        let db = sled::open(dir.path().join(SLED_DIR)).expect("sled");
+        let db = open_sled_directly(&dir.path().join(SLED_DIR));
         let view = db
             .open_tree(format!("{VIEW_TREE_PREFIX}panel:v1"))
             .expect("view tree");

@@ -42,7 +42,7 @@ async fn write_log(dir: &Path) -> String {
 
 /// Runs `edit` on the raw `log` tree of a closed store.
 fn edit_log(dir: &Path, edit: impl FnOnce(&sled::Tree)) {
-    let db = sled::open(dir.join(SLED_DIR)).expect("open sled directly");
+    let db = open_sled_directly(&dir.join(SLED_DIR));
     let log = db.open_tree(LOG_TREE).expect("log tree");
     edit(&log);
     log.flush().expect("flush");
@@ -54,6 +54,21 @@ fn stored(log: &sled::Tree, seq: u64) -> RawEvent {
         .expect("get")
         .expect("present");
     RawEvent::decode(&bytes).expect("decodes")
+}
+
+/// Opens the sled database directly, retrying while a just-dropped store's background threads
+/// still hold sled's file lock (they release it within milliseconds).
+fn open_sled_directly(path: &std::path::Path) -> sled::Db {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    loop {
+        match sled::open(path) {
+            Ok(db) => return db,
+            Err(_) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(e) => panic!("open sled directly: {e}"),
+        }
+    }
 }
 
 #[tokio::test]

@@ -172,13 +172,12 @@ impl SledEventStore {
     pub fn open(dir: impl AsRef<Path>, options: SledStoreOptions) -> Result<Self, StoreError> {
         let dir = dir.as_ref().to_path_buf();
         let lock = Arc::new(LockFile::acquire(&dir)?);
-        let db = sled::Config::new()
+        let config = sled::Config::new()
             .path(dir.join(SLED_DIR))
             .cache_capacity(options.cache_capacity)
             .mode(sled::Mode::LowSpace)
-            .flush_every_ms(options.flush_every_ms)
-            .open()
-            .map_err(|e| StoreError::storage("opening sled", e))?;
+            .flush_every_ms(options.flush_every_ms);
+        let db = open_sled(&config)?;
         if db.was_recovered() {
             info!(dir = %dir.display(), "opening existing event store");
         }
@@ -280,6 +279,28 @@ impl Drop for SledEventStore {
             if thread.join().is_err() {
                 warn!("event store writer thread panicked");
             }
+        }
+    }
+}
+
+/// Opens sled, waiting briefly if its own file lock is still held.
+///
+/// We hold the directory lock, so no other well-behaved process can hold sled's lock on `db`;
+/// but a store of this process that was just dropped can: sled finishes writing on background
+/// threads that keep the file open for a few milliseconds after the last handle goes. Waiting up
+/// to two seconds covers that without hiding a real conflict for long.
+pub(crate) fn open_sled(config: &sled::Config) -> Result<sled::Db, StoreError> {
+    let deadline = Instant::now() + std::time::Duration::from_secs(2);
+    loop {
+        match config.open() {
+            Ok(db) => return Ok(db),
+            Err(sled::Error::Io(e))
+                if e.to_string().contains("could not acquire lock")
+                    && Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(e) => return Err(StoreError::storage("opening sled", e)),
         }
     }
 }

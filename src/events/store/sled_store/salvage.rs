@@ -19,7 +19,7 @@ use std::path::Path;
 use tracing::{info, warn};
 
 use super::views::{VIEW_META_TREE, VIEW_TREE_PREFIX};
-use super::{keys, LockFile, SledEventStore, SledStoreOptions, LOG_TREE, SLED_DIR};
+use super::{keys, open_sled, LockFile, SledEventStore, SledStoreOptions, LOG_TREE, SLED_DIR};
 use crate::events::store::append::{DedupeEntry, StreamHead};
 use crate::events::store::{AppendOutcome, RawEvent, StoreError, StreamId, ZERO_HASH};
 
@@ -59,21 +59,18 @@ pub fn salvage(src_dir: &Path, dst_dir: &Path) -> Result<SalvageReport, StoreErr
             ),
         ));
     }
-    let src = sled::Config::new()
-        .path(src_dir.join(SLED_DIR))
-        .open()
-        .map_err(storage("opening the source database"))?;
+    let src = open_sled(&sled::Config::new().path(src_dir.join(SLED_DIR)))?;
     let src_log = src
         .open_tree(LOG_TREE)
         .map_err(storage("opening the source log"))?;
 
     let report = {
         let _dst_lock = LockFile::acquire(dst_dir)?;
-        let dst = sled::Config::new()
-            .path(dst_dir.join(SLED_DIR))
-            .mode(sled::Mode::LowSpace)
-            .open()
-            .map_err(storage("creating the target database"))?;
+        let dst = open_sled(
+            &sled::Config::new()
+                .path(dst_dir.join(SLED_DIR))
+                .mode(sled::Mode::LowSpace),
+        )?;
         let dst_log = dst
             .open_tree(LOG_TREE)
             .map_err(storage("opening the target log"))?;
@@ -125,10 +122,7 @@ pub fn reset_views(dir: &Path) -> Result<Vec<String>, StoreError> {
             ),
         ));
     }
-    let db = sled::Config::new()
-        .path(sled_dir)
-        .open()
-        .map_err(storage("opening the database"))?;
+    let db = open_sled(&sled::Config::new().path(sled_dir))?;
     let mut dropped = Vec::new();
     for raw in db.tree_names() {
         let name = String::from_utf8_lossy(&raw).into_owned();
