@@ -2,11 +2,20 @@
 //!
 //! Everything an append touches lives in one tree, `log`, in keyspaces told apart by their
 //! first byte ([`keys`]), so one `apply_batch` writes an append atomically without sled's
-//! multi-tree transactions (which the 1.0 line drops). One writer thread
-//! ([`writer`](self::writer)) owns all appends and flushes before it acknowledges. Opening
-//! takes an exclusive lock file (one process per data directory: sled is not multi-process) and
-//! runs the invariant check before anything is served. Projection trees live beside `log` and
-//! are derived data ([`views`](self::views)).
+//! multi-tree transactions (which the 1.0 line drops). One writer thread owns all appends and
+//! flushes before it acknowledges. Opening takes an exclusive lock file (one process per data
+//! directory: sled is not multi-process) and runs the invariant check before anything is
+//! served. Projection trees live beside `log` and are derived data.
+//!
+//! # Files
+//!
+//! - `mod.rs`: [`SledEventStore`] (open, lock file, reads) and [`SledStoreOptions`].
+//! - `keys.rs`: the key layout of the `log` tree.
+//! - `writer.rs`: the single writer thread and its group commit.
+//! - `disk_sync.rs`: the `fsync` that sled 0.34.7's `flush()` leaves out on Linux.
+//! - `invariants.rs`: the check run at open, and what it costs.
+//! - `views.rs`: projection trees, rows and checkpoint in one batch.
+//! - `salvage.rs`: offline repair ([`salvage`], [`reset_views`]).
 //!
 //! # Data directory
 //!
