@@ -430,9 +430,19 @@ mod cases {
         }
         writer.await.expect("writer task");
 
-        // The extension method subscribes from any position.
+        // The extension method subscribes from any position; batches come in order, read ahead
+        // in small pages here so that several reads are in flight at once.
         let mut from_start = store.subscribe(0);
         assert_eq!(from_start.next().await.expect("first").seq, 1);
+        let mut batched = Subscription::with_page_size(store.clone(), 0, 2).read_ahead(4);
+        let mut seqs = Vec::new();
+        while batched.position() < 15 {
+            let batch = batched.next_batch(3).await.expect("batch");
+            assert!(!batch.is_empty() && batch.len() <= 3);
+            seqs.extend(batch.iter().map(|e| e.seq));
+        }
+        assert_eq!(seqs, (1..=15).collect::<Vec<_>>());
+        assert!(batched.try_next().await.expect("try").is_none());
 
         // Closing the store ends a caught-up subscription instead of hanging.
         store.close().await.expect("close");

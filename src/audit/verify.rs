@@ -232,6 +232,7 @@ async fn walk_log(
     let mut expected = 1u64;
     let mut prev_hash = Some(ZERO_HASH);
     let mut prev_time = i64::MIN;
+    let mut last_hash = None;
     let mut position = 0u64;
     'pages: loop {
         let page = store.raw_events(position, PAGE).await?;
@@ -297,7 +298,11 @@ async fn walk_log(
                 );
             }
             prev_time = record.recorded_at_micros;
-            let seqs = streams.entry(record.stream.clone()).or_default();
+            // get_mut first: cloning the stream name for every event shows in a 1M-event walk.
+            let seqs = match streams.get_mut(&record.stream) {
+                Some(seqs) => seqs,
+                None => streams.entry(record.stream.clone()).or_default(),
+            };
             let want = seqs.len() as u64 + 1;
             if record.version != want {
                 report.problem(
@@ -311,9 +316,10 @@ async fn walk_log(
             }
             seqs.push(entry.seq);
             prev_hash = Some(record.hash);
-            report.last_hash = Some(hex::encode(record.hash));
+            last_hash = Some(record.hash);
         }
     }
+    report.last_hash = last_hash.map(hex::encode);
     if expected <= head {
         report.problem(
             expected,

@@ -124,6 +124,9 @@ pub struct StreamHeadEntry {
 /// A row write for [`ViewTree::commit`]: `Some(value)` upserts, `None` deletes.
 pub type ViewWrite = (Vec<u8>, Option<Vec<u8>>);
 
+/// A row read from a view: key and value.
+pub type ViewRow = (Vec<u8>, Vec<u8>);
+
 /// The projection trees: derived data, each in its own tree, always safe to delete.
 ///
 /// View names are `[a-z0-9_.:-]{1,100}`, typically `panel:v3`. The meta entries are small
@@ -132,7 +135,8 @@ pub type ViewWrite = (Vec<u8>, Option<Vec<u8>>);
 pub trait ViewStore: Send + Sync {
     /// Opens (creating if needed) the view called `name`.
     fn open_view(&self, name: &str) -> Result<Arc<dyn ViewTree>, StoreError>;
-    /// Deletes the view and its checkpoint; `false` if it did not exist.
+    /// Deletes the view and its checkpoint; `false` if it did not exist. Handles of the dropped
+    /// view must not be used afterwards; open it again to start a fresh one.
     fn drop_view(&self, name: &str) -> Result<bool, StoreError>;
     /// Names of the existing views, sorted.
     fn list_views(&self) -> Result<Vec<String>, StoreError>;
@@ -154,7 +158,7 @@ pub trait ViewTree: Send + Sync {
     /// Reads a row.
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
     /// All rows whose key starts with `prefix`, in key order.
-    fn scan_prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError>;
+    fn scan_prefix(&self, prefix: &[u8]) -> Result<Vec<ViewRow>, StoreError>;
     /// The last log sequence folded into the rows (0 for a new or cleared view).
     fn checkpoint(&self) -> Result<u64, StoreError>;
     /// Applies `writes` and sets the checkpoint, atomically. The checkpoint may not exceed the

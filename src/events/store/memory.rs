@@ -21,8 +21,8 @@ use super::append::{self, AppendState, ChainTip, DedupeEntry, Planned, StreamHea
 use super::contract::{check_checkpoint, validate_view_name};
 use super::{
     AppendOutcome, EventData, EventStore, ExpectedVersion, RawEvent, RawLogEntry, RecordedEvent,
-    StoreError, StoreLimits, StoreMetrics, StreamHeadEntry, StreamId, StreamIndexEntry, ViewStore,
-    ViewTree, ViewWrite, ZERO_HASH,
+    StoreError, StoreLimits, StoreMetrics, StreamHeadEntry, StreamId, StreamIndexEntry, ViewRow,
+    ViewStore, ViewTree, ViewWrite, ZERO_HASH,
 };
 
 /// Options of the memory store.
@@ -349,9 +349,12 @@ impl ViewStore for MemoryViews {
 /// One in-memory view: rows and checkpoint under one lock, which makes commits atomic.
 struct MemoryView {
     name: String,
-    data: Mutex<(BTreeMap<Vec<u8>, Vec<u8>>, u64)>,
+    data: Mutex<ViewData>,
     committed: Arc<AtomicU64>,
 }
+
+/// Rows, then checkpoint.
+type ViewData = (BTreeMap<Vec<u8>, Vec<u8>>, u64);
 
 impl ViewTree for MemoryView {
     fn name(&self) -> &str {
@@ -362,7 +365,7 @@ impl ViewTree for MemoryView {
         Ok(self.data.lock().0.get(key).cloned())
     }
 
-    fn scan_prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn scan_prefix(&self, prefix: &[u8]) -> Result<Vec<ViewRow>, StoreError> {
         let data = self.data.lock();
         Ok(data
             .0

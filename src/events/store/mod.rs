@@ -46,14 +46,15 @@ mod subscription;
 
 pub use append::StoreLimits;
 pub use contract::{
-    EventStore, RawLogEntry, StreamHeadEntry, StreamIndexEntry, ViewStore, ViewTree, ViewWrite,
+    EventStore, RawLogEntry, StreamHeadEntry, StreamIndexEntry, ViewRow, ViewStore, ViewTree,
+    ViewWrite,
 };
 pub use envelope::{CodecError, RawEvent, HASH_DOMAIN, ZERO_HASH};
 pub use error::{StoreError, RUNBOOK};
 pub use memory::{MemoryEventStore, MemoryStoreOptions};
 pub use metrics::StoreMetrics;
 pub use sled_store::{SledEventStore, SledStoreOptions};
-pub use subscription::{SubscribeExt, Subscription, DEFAULT_PAGE_SIZE};
+pub use subscription::{SubscribeExt, Subscription, DEFAULT_PAGE_SIZE, DEFAULT_READ_AHEAD};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -7,16 +7,26 @@
 //! bumps after each flushed commit. There is no polling and no timer: a subscription costs
 //! nothing while the log is quiet. The position it returns is the caller's checkpoint; the
 //! subscription itself stores nothing.
+//!
+//! Catching up is read-ahead: because the sequence is gap-free, the pages after the current one
+//! are known in advance (`(after, after + page]`), so up to [`DEFAULT_READ_AHEAD`] of them are
+//! read concurrently while the caller works through the current one. Reading (scanning,
+//! decoding, parsing JSON) is most of a projection rebuild, and this spreads it over the cores.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 use super::{EventStore, RecordedEvent, StoreError};
 
 /// Events fetched per `read_all` call while catching up.
 pub const DEFAULT_PAGE_SIZE: usize = 500;
+/// Pages read concurrently while catching up.
+pub const DEFAULT_READ_AHEAD: usize = 2;
+
+type PageRead = JoinHandle<Result<Vec<RecordedEvent>, StoreError>>;
 
 /// An ordered, gap-checked stream of every event after a position.
 pub struct Subscription {
@@ -26,10 +36,16 @@ pub struct Subscription {
     position: u64,
     /// Events fetched but not yet handed out.
     buffer: VecDeque<RecordedEvent>,
+    /// Page reads under way, oldest first: (after, count, task).
+    in_flight: VecDeque<(u64, u64, PageRead)>,
+    /// End of the last page requested (≥ `position`).
+    requested_to: u64,
     /// Head notifications from the writer.
     head: watch::Receiver<u64>,
     /// Events per catch-up page.
     page_size: usize,
+    /// Most page reads in flight.
+    read_ahead: usize,
 }
 
 impl std::fmt::Debug for Subscription {
@@ -37,8 +53,17 @@ impl std::fmt::Debug for Subscription {
         f.debug_struct("Subscription")
             .field("position", &self.position)
             .field("buffered", &self.buffer.len())
+            .field("in_flight", &self.in_flight.len())
             .field("page_size", &self.page_size)
             .finish()
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        for (_, _, task) in &self.in_flight {
+            task.abort();
+        }
     }
 }
 
@@ -55,13 +80,22 @@ impl Subscription {
             store,
             position: after_seq,
             buffer: VecDeque::new(),
+            in_flight: VecDeque::new(),
+            requested_to: after_seq,
             head,
             page_size: page_size.max(1),
+            read_ahead: DEFAULT_READ_AHEAD,
         }
     }
 
-    /// The sequence number of the last event returned by [`Subscription::next`] (or the
-    /// starting position).
+    /// Sets how many pages are read concurrently while catching up (at least 1; 1 reads one
+    /// page at a time).
+    pub fn read_ahead(mut self, pages: usize) -> Self {
+        self.read_ahead = pages.max(1);
+        self
+    }
+
+    /// The sequence number of the last event returned (or the starting position).
     pub fn position(&self) -> u64 {
         self.position
     }
@@ -71,44 +105,78 @@ impl Subscription {
     /// Fails with [`StoreError::Closed`] once the store is closed and everything committed has
     /// been delivered, and with [`StoreError::Corrupt`] if the log has a gap.
     pub async fn next(&mut self) -> Result<RecordedEvent, StoreError> {
-        loop {
-            if let Some(event) = self.buffer.pop_front() {
-                self.position = event.seq;
-                return Ok(event);
-            }
-            let head = *self.head.borrow_and_update();
-            if head > self.position {
-                self.fetch_page(head).await?;
-                continue;
-            }
-            // Caught up: sleep until the writer publishes a new head.
-            if self.head.changed().await.is_err() {
-                // The writer is gone; deliver anything committed before it went.
-                if self.store.head() > self.position {
-                    self.fetch_page(self.store.head()).await?;
-                    continue;
-                }
-                return Err(StoreError::Closed);
-            }
+        self.wait_for_events().await?;
+        self.take_one().ok_or(StoreError::Closed)
+    }
+
+    /// Up to `max` next events at once (at least one), waiting if caught up: the natural unit
+    /// for a projection that commits rows and checkpoint per batch.
+    pub async fn next_batch(&mut self, max: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.wait_for_events().await?;
+        let n = self.buffer.len().min(max.max(1));
+        let batch: Vec<RecordedEvent> = self.buffer.drain(..n).collect();
+        if let Some(last) = batch.last() {
+            self.position = last.seq;
         }
+        Ok(batch)
     }
 
     /// Like [`Subscription::next`], but returns `None` instead of waiting when caught up.
     pub async fn try_next(&mut self) -> Result<Option<RecordedEvent>, StoreError> {
         if self.buffer.is_empty() {
             let head = self.store.head();
-            if head <= self.position {
-                return Ok(None);
+            if head > self.position {
+                self.fetch(head).await?;
             }
-            self.fetch_page(head).await?;
         }
-        Ok(self.buffer.pop_front().inspect(|e| self.position = e.seq))
+        Ok(self.take_one())
     }
 
-    async fn fetch_page(&mut self, head: u64) -> Result<(), StoreError> {
-        let page = self.store.read_all(self.position, self.page_size).await?;
-        let mut expected = self.position + 1;
-        for event in &page {
+    fn take_one(&mut self) -> Option<RecordedEvent> {
+        let event = self.buffer.pop_front()?;
+        self.position = event.seq;
+        Some(event)
+    }
+
+    /// Returns once the buffer holds at least one event.
+    async fn wait_for_events(&mut self) -> Result<(), StoreError> {
+        while self.buffer.is_empty() {
+            let head = *self.head.borrow_and_update();
+            if head > self.position {
+                self.fetch(head).await?;
+                continue;
+            }
+            // Caught up: sleep until the writer publishes a new head.
+            if self.head.changed().await.is_err() {
+                // The writer is gone; deliver anything committed before it went.
+                let head = self.store.head();
+                if head > self.position {
+                    self.fetch(head).await?;
+                    continue;
+                }
+                return Err(StoreError::Closed);
+            }
+        }
+        Ok(())
+    }
+
+    /// Tops up the page reads up to `head`, then waits for the oldest and buffers it.
+    async fn fetch(&mut self, head: u64) -> Result<(), StoreError> {
+        while self.in_flight.len() < self.read_ahead && self.requested_to < head {
+            let after = self.requested_to;
+            let count = (head - after).min(self.page_size as u64);
+            let store = Arc::clone(&self.store);
+            let task = tokio::spawn(async move { store.read_all(after, count as usize).await });
+            self.in_flight.push_back((after, count, task));
+            self.requested_to = after + count;
+        }
+        let Some((after, count, task)) = self.in_flight.pop_front() else {
+            return Ok(());
+        };
+        let page = task
+            .await
+            .map_err(|e| StoreError::storage("reading ahead", e))??;
+        for (expected, event) in (after + 1..).zip(&page) {
             if event.seq != expected {
                 return Err(StoreError::Corrupt {
                     detail: format!(
@@ -117,11 +185,14 @@ impl Subscription {
                     ),
                 });
             }
-            expected += 1;
         }
-        if page.is_empty() {
+        if (page.len() as u64) < count {
             return Err(StoreError::Corrupt {
-                detail: format!("head is {head} but no event follows seq {}", self.position),
+                detail: format!(
+                    "the head is at least {} but no event follows seq {}",
+                    after + count,
+                    after + page.len() as u64
+                ),
             });
         }
         self.buffer.extend(page);

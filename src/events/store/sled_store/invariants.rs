@@ -8,8 +8,10 @@
 //! What is checked, and what it costs:
 //!
 //! 1. The `E` keys are exactly `1..=head`: one ordered pass over the `E` keyspace that looks at
-//!    keys only (values are not decoded). This is the one linear part, about a second per few
-//!    million events on a small machine; `docs/benchmarks.md` has the measured figure.
+//!    keys only (values are not decoded, though sled still pages them in with their leaves).
+//!    This is the one linear part: about 3 s for a million events on a 2-core machine with the
+//!    default 64 MiB cache (`docs/benchmarks.md`), a few milliseconds for a typical deployment's
+//!    tens of thousands.
 //! 2. The last record decodes, carries its own seq and a valid hash: this is where the writer's
 //!    chain resumes, so it must be sound. One decode.
 //! 3. Every `H` head equals the highest `S` entry of its stream (version and seq), and points at

@@ -18,7 +18,7 @@ use parking_lot::Mutex;
 
 use super::LockFile;
 use crate::events::store::contract::{check_checkpoint, validate_view_name};
-use crate::events::store::{StoreError, ViewStore, ViewTree, ViewWrite};
+use crate::events::store::{StoreError, ViewRow, ViewStore, ViewTree, ViewWrite};
 
 /// Prefix of view tree names.
 pub const VIEW_TREE_PREFIX: &str = "view:";
@@ -186,7 +186,7 @@ impl ViewTree for SledView {
             .map(|v| v.to_vec()))
     }
 
-    fn scan_prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn scan_prefix(&self, prefix: &[u8]) -> Result<Vec<ViewRow>, StoreError> {
         self.tree
             .scan_prefix(row_key(prefix))
             .map(|item| {
