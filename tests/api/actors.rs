@@ -19,9 +19,12 @@ use crate::helpers::spawn_app_with;
 
 /// Work that reads the state, awaits, then records an event: if two ran interleaved, both
 /// would see the same version and their intervals would overlap.
+/// (started, finished, version seen) of each unit of work.
+type WorkLog = Arc<Mutex<Vec<(Instant, Instant, Option<u64>)>>>;
+
 #[derive(Clone)]
 struct SlowWork {
-    log: Arc<Mutex<Vec<(Instant, Instant, Option<u64>)>>>,
+    log: WorkLog,
 }
 
 #[async_trait]

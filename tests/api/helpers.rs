@@ -23,8 +23,10 @@ pub struct TestApp {
 
 /// Settings every test starts from: loopback, port 0, fresh data, no scheduler ticks.
 pub fn test_settings(data: &tempfile::TempDir) -> Settings {
-    let mut settings = Settings::default();
-    settings.data_dir = data.path().join("data");
+    let mut settings = Settings {
+        data_dir: data.path().join("data"),
+        ..Settings::default()
+    };
     settings.http.port = 0;
     settings.http.admin_token = Some("test-admin-token".to_string().into());
     settings.sync.scheduler_enabled = false;
