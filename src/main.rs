@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use sfjira::audit::replay::{self, Subject, Until};
 use sfjira::config::Settings;
 use sfjira::domain::ids::{JiraIssueKey, LinkId, SalesforceId};
-use sfjira::events::store::{EventStore, SledEventStore, SledStoreOptions};
+use sfjira::events::store::{sled_store, EventStore, SledEventStore, SledStoreOptions};
 use sfjira::projections::Projections;
 use sfjira::startup::Application;
 use sfjira::telemetry::{self, LogFormat};
@@ -44,6 +44,28 @@ enum Command {
     Projections {
         #[command(subcommand)]
         command: ProjectionCommand,
+    },
+    /// Repair a damaged data directory (see docs/runbooks/sled-recovery.md).
+    Store {
+        #[command(subcommand)]
+        command: StoreCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StoreCommand {
+    /// Copy the sound prefix of the log into a new data directory (the source is not changed).
+    Salvage {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The new, empty data directory.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Drop every projection view; they are rebuilt from the log at the next start.
+    ResetViews {
+        #[command(flatten)]
+        store: StoreArgs,
     },
 }
 
@@ -110,11 +132,16 @@ enum Format {
     Jsonl,
 }
 
-fn open_store(args: &StoreArgs) -> anyhow::Result<Arc<dyn EventStore>> {
+fn data_dir(args: &StoreArgs) -> anyhow::Result<Settings> {
     let mut settings = Settings::load(args.config.as_deref())?;
     if let Some(dir) = &args.data_dir {
         settings.data_dir = dir.clone();
     }
+    Ok(settings)
+}
+
+fn open_store(args: &StoreArgs) -> anyhow::Result<Arc<dyn EventStore>> {
+    let settings = data_dir(args)?;
     let options = SledStoreOptions {
         cache_capacity: settings.store.cache_capacity_bytes,
         ..SledStoreOptions::default()
@@ -218,6 +245,34 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
             store.close().await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Store {
+            command: StoreCommand::Salvage { store, to },
+        } => {
+            let settings = data_dir(&store)?;
+            let report = sled_store::salvage(&settings.data_dir, &to)?;
+            println!(
+                "copied seqs 1..={} ({} streams) into {}",
+                report.copied,
+                report.streams,
+                to.display()
+            );
+            if let Some((seq, why)) = &report.stopped_at {
+                println!(
+                    "stopped at seq {seq}: {why}; {} event(s) left behind",
+                    report.left_behind
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Store {
+            command: StoreCommand::ResetViews { store },
+        } => {
+            let settings = data_dir(&store)?;
+            for view in sled_store::reset_views(&settings.data_dir)? {
+                println!("dropped {view}");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Projections { command } => {
