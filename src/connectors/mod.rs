@@ -1,7 +1,7 @@
 //! Typed REST clients for the two remote systems, and what they share.
 //!
 //! The sync engine never builds a URL, reads a status code or parses an error body itself: it
-//! calls a method on `salesforce::SalesforceClient` or `jira::JiraClient` and gets typed
+//! calls a method on [`salesforce::SalesforceClient`] or `jira::JiraClient` and gets typed
 //! values back, or a typed error that says whether trying again can help
 //! ([`retry::RetryClassified`]). Both clients retry transient failures themselves with bounded,
 //! fully jittered back-off ([`retry`]), refuse to talk to hosts outside the outbound policy
@@ -10,6 +10,7 @@
 
 pub mod hosts;
 pub mod retry;
+pub mod salesforce;
 
 use std::fmt;
 use std::io;
