@@ -9,6 +9,7 @@
 //! as streams ([`ByteStream`]) so that a large attachment never sits in memory.
 
 pub mod hosts;
+pub mod jira;
 pub mod retry;
 pub mod salesforce;
 

@@ -1,1 +1,27 @@
-//! The Jira Cloud REST client.
+//! The Jira Cloud REST client: account and site, projects and create screens, issues and
+//! transitions, comments, properties, attachments, JQL search and admin webhooks.
+//!
+//! [`JiraClient`] is the only way the rest of sfjira talks to Jira. One module per concern:
+//! [`client`] (credentials and the request path every call shares), [`error`] (failures by
+//! what to do about them), [`model`] (typed answers, lenient where Jira is), [`meta`] (myself,
+//! server, projects, createmeta, fields), [`issues`] (create, read, edit, transitions, issue
+//! properties), [`comments`], [`attachments`], [`search`] (token-paged JQL) and [`webhooks`].
+
+pub mod attachments;
+pub mod client;
+pub mod comments;
+pub mod error;
+pub mod issues;
+pub mod meta;
+pub mod model;
+pub mod search;
+pub mod webhooks;
+
+pub use client::JiraClient;
+pub use error::{ErrorCollection, JiraError};
+pub use model::{
+    Attachment, AttachmentSettings, Comment, CreatedIssue, EntityProperty, FieldInfo, FieldMeta,
+    FieldSchema, Issue, IssueType, Myself, Project, PropertyWrite, ServerInfo, Status,
+    StatusCategory, Transition, UserRef, Webhook,
+};
+pub use search::{JqlPager, SearchPage};
