@@ -13,8 +13,9 @@ use super::ids;
 use super::schema::{FieldDef, FieldType};
 
 /// Formats an instant the way Salesforce prints datetimes: `2024-01-02T03:04:05.000+0000`.
+/// Salesforce keeps datetimes to the second, so the milliseconds always read `.000`.
 pub fn fmt_datetime(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string()
+    t.format("%Y-%m-%dT%H:%M:%S.000+0000").to_string()
 }
 
 /// Formats a date: `2024-01-02`.
