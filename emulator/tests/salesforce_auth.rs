@@ -79,7 +79,8 @@ async fn each_token_error_is_reported_as_salesforce_words_it() {
     let sf = start(Seed::Empty).await;
     let id = sf.info.client_id.clone();
     let secret = sf.info.client_secret.clone();
-    let cases: Vec<(Vec<(&str, &str)>, &str, &str)> = vec![
+    type Case<'a> = (Vec<(&'a str, &'a str)>, &'a str, &'a str);
+    let cases: Vec<Case> = vec![
         (
             vec![
                 ("grant_type", "client_credentials"),
