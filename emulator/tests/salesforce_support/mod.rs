@@ -44,7 +44,16 @@ pub async fn start_with(options: SalesforceOptions) -> Sf {
     let emu = SalesforceEmulator::start(options)
         .await
         .expect("start emulator");
-    let http = reqwest::Client::new();
+    let http = match emu.cert_path() {
+        Some(path) => {
+            let pem = std::fs::read(path).expect("read certificate");
+            reqwest::Client::builder()
+                .add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("pem"))
+                .build()
+                .expect("client")
+        }
+        None => reqwest::Client::new(),
+    };
     let base = emu.base_url().to_string();
     let info = emu.info();
     let mut sf = Sf {
