@@ -94,3 +94,34 @@ async fn child_creations_do_not_move_the_parent_case_timestamps() {
     let _ = sf.control(Method::DELETE, "/clock", None).await;
     sf.stop().await;
 }
+
+#[tokio::test]
+async fn get_updated_and_get_deleted_report_changes_in_a_window() {
+    let sf = start(Seed::Empty).await;
+    sf.freeze("2024-01-02T10:00:00Z").await;
+    let kept = sf.create("Account", json!({"Name": "kept"})).await;
+    let gone = sf.create("Account", json!({"Name": "gone"})).await;
+    sf.advance(600).await;
+    sf.delete(&format!("/sobjects/Account/{gone}")).await;
+    sf.advance(600).await;
+    let window = "start=2024-01-02T09:00:00Z&end=2024-01-02T11:00:00Z";
+    let updated = sf
+        .get(&format!("/sobjects/Account/updated/?{window}"))
+        .await;
+    assert_eq!(
+        updated.body,
+        json!({"ids": [kept], "latestDateCovered": "2024-01-02T11:00:00.000+0000"})
+    );
+    let deleted = sf
+        .get(&format!("/sobjects/Account/deleted/?{window}"))
+        .await;
+    assert_eq!(
+        deleted.body["deletedRecords"],
+        json!([{"id": gone, "deletedDate": "2024-01-02T10:10:00.000+0000"}])
+    );
+    assert_eq!(
+        sf.get("/sobjects/Account/updated/").await.code(),
+        "MISSING_ARGUMENT"
+    );
+    sf.stop().await;
+}

@@ -14,6 +14,7 @@ use super::schema::{FieldDef, FieldType, ObjectDef};
 use super::soql::no_such_column;
 use super::soql::run::attributes;
 use super::store::{Org, Record};
+use super::values::{fmt_datetime, parse_datetime, stored_datetime};
 use super::write::{self, WriteOpts};
 use super::{describe, ids};
 
@@ -135,6 +136,10 @@ pub fn route(
             }
             _ => Err(SfError::method_not_allowed(m.as_str(), "HEAD,GET,POST")),
         },
+        [kind @ ("updated" | "deleted")] => match *m {
+            Method::GET | Method::HEAD => replication(org, &def, kind, req),
+            _ => Err(SfError::method_not_allowed(m.as_str(), "HEAD,GET")),
+        },
         ["describe"] => match *m {
             Method::GET | Method::HEAD => describe::object(org, ctx, &def),
             _ => Err(SfError::method_not_allowed(m.as_str(), "HEAD,GET")),
@@ -180,7 +185,7 @@ pub fn route(
                     if *m != Method::GET && *m != Method::HEAD {
                         return Err(SfError::method_not_allowed(m.as_str(), "HEAD,GET"));
                     }
-                    download(org, &def, first, second)
+                    download(org, &def, first)
                 }
                 None if def.field(first).is_none() => Err(SfError::new(
                     404,
@@ -196,14 +201,52 @@ pub fn route(
     }
 }
 
-fn download(org: &Org, def: &ObjectDef, segment: &str, field: &str) -> SfResult<Reply> {
+/// getUpdated / getDeleted: ids changed or deleted in `[start, end)`, by `SystemModstamp`.
+fn replication(org: &Org, def: &ObjectDef, kind: &str, req: &RestRequest) -> SfResult<Reply> {
+    let bound = |name: &str| -> SfResult<chrono::DateTime<chrono::Utc>> {
+        let raw = req
+            .param(name)
+            .ok_or_else(|| SfError::new(400, "MISSING_ARGUMENT", format!("{name} is required")))?;
+        parse_datetime(raw).ok_or_else(|| {
+            SfError::new(
+                400,
+                "INVALID_REPLICATION_DATE",
+                format!("invalid {name} date: {raw}"),
+            )
+        })
+    };
+    let (start, end) = (bound("start")?, bound("end")?);
+    if end < start {
+        return Err(SfError::new(
+            400,
+            "INVALID_REPLICATION_DATE",
+            "end date cannot be before start date",
+        ));
+    }
+    let covered = end - chrono::Duration::seconds(end.timestamp().rem_euclid(60));
+    let changed = org.records_of(&def.name).filter(|r| {
+        stored_datetime(r.get("SystemModstamp")).is_some_and(|t| t >= start && t < covered)
+            && r.is_deleted() == (kind == "deleted")
+    });
+    let body = if kind == "updated" {
+        let ids: Vec<&str> = changed.map(Record::id).collect();
+        json!({"ids": ids, "latestDateCovered": fmt_datetime(covered)})
+    } else {
+        let deleted: Vec<Value> = changed
+            .map(|r| json!({"id": r.id(), "deletedDate": r.get("SystemModstamp")}))
+            .collect();
+        json!({"deletedRecords": deleted, "earliestDateAvailable": fmt_datetime(start), "latestDateCovered": fmt_datetime(covered)})
+    };
+    Ok(Reply::ok(body))
+}
+
+fn download(org: &Org, def: &ObjectDef, segment: &str) -> SfResult<Reply> {
     let rec = live(org, def, segment)?;
     let blob = org
         .data
         .blobs
         .get(rec.id())
         .ok_or_else(SfError::not_found)?;
-    let _ = field;
     Ok(Reply {
         status: 200,
         payload: Payload::Raw {

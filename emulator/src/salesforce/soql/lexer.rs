@@ -55,13 +55,6 @@ pub enum Tok {
     Ge,
 }
 
-impl Tok {
-    /// The token as Salesforce quotes it in "unexpected token" messages.
-    pub fn display(&self, src: &str, pos: usize, len: usize) -> String {
-        src.get(pos..pos + len).unwrap_or("").to_string()
-    }
-}
-
 /// A token and where it starts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Token {

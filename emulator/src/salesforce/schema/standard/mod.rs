@@ -9,8 +9,6 @@ mod crm;
 mod platform;
 pub mod service;
 
-use serde_json::Value;
-
 use super::{FieldDef, FieldType, ObjectDef};
 
 /// Every standard object, in no particular order.
@@ -147,11 +145,6 @@ pub fn owner() -> FieldDef {
         .reference(&["User"], "Owner", None)
         .required()
         .defaulted()
-}
-
-/// A text value for defaults.
-pub fn text(value: &str) -> Value {
-    Value::String(value.to_string())
 }
 
 /// Makes an object read-only through the API (query and describe only).
