@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::client::JiraClient;
 use super::error::JiraError;
-use super::model::{FieldInfo, FieldMeta, IssueType, Myself, Project, ServerInfo};
+use super::site::{FieldInfo, FieldMeta, IssueType, Myself, Project, ServerInfo};
 use crate::domain::ids::ProjectKey;
 
 /// Page size for project search (Jira allows up to 100).

@@ -5,9 +5,10 @@
 //! Case status closes the Case is not in the picklist metadata at all but in the `CaseStatus`
 //! object, which status sync needs to close Cases the supported way.
 
-use super::client::{api_name, SalesforceClient, Target};
+use super::client::{SalesforceClient, Target};
 use super::error::SalesforceError;
 use super::model::{CaseStatus, DescribeGlobal, Organization, SObjectDescribe};
+use super::names::api_name;
 
 impl SalesforceClient {
     /// The org this client reached (`SELECT Id, Name FROM Organization`).

@@ -4,9 +4,10 @@
 //! [`SalesforceClient`] is the only way the rest of sfjira talks to Salesforce. One module per
 //! concern: [`auth`] (the token flow and what each refusal means), [`client`] (the request
 //! path every call shares), [`error`] (failures sorted by what to do about them), [`limits`]
-//! (`Sforce-Limit-Info` and call counting), [`model`] (typed answers), [`query`] (SOQL, paging,
-//! bulk retrieval, search), [`records`] (single and bulk writes, composite), [`metadata`]
-//! (organization, describe, Case statuses) and [`files`] (ContentVersion upload and download).
+//! (`Sforce-Limit-Info` and call counting), [`names`] (what may go into a path or query),
+//! [`model`] (typed answers), [`query`] (SOQL, paging, bulk retrieval, search), [`records`]
+//! (single and bulk writes, composite), [`metadata`] (organization, describe, Case statuses)
+//! and [`files`] (ContentVersion upload and download).
 
 pub mod auth;
 pub mod client;
@@ -15,6 +16,7 @@ pub mod files;
 pub mod limits;
 pub mod metadata;
 pub mod model;
+pub mod names;
 pub mod query;
 pub mod records;
 

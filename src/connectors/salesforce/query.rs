@@ -13,9 +13,10 @@ use std::ops::ControlFlow;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::client::{api_name, field_list, json_request, SalesforceClient, Target};
+use super::client::{json_request, SalesforceClient, Target};
 use super::error::SalesforceError;
 use super::model::{QueryPage, Record};
+use super::names::{api_name, field_list};
 use crate::domain::escape::sosl_escape;
 use crate::domain::ids::SalesforceId;
 

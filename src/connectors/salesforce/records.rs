@@ -10,11 +10,12 @@
 use reqwest::Method;
 use serde_json::{json, Map, Value};
 
-use super::client::{api_name, field_list, SalesforceClient, Target};
+use super::client::{SalesforceClient, Target};
 use super::error::SalesforceError;
 use super::model::{
     CompositeRequest, CompositeResponse, Record, RecordCreate, RecordUpdate, SaveResult,
 };
+use super::names::{api_name, field_list};
 use crate::domain::ids::SalesforceId;
 
 /// Records per sObject Collections call.
