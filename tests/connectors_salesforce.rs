@@ -711,6 +711,31 @@ async fn files_stream_up_and_down() {
     }
     assert_eq!(received, len);
     assert_eq!(hex::encode(hasher.finalize()), digest);
+
+    // A streamed body cannot be replayed: after an expired session the token is renewed and
+    // the caller is told to send again with a fresh stream.
+    control(
+        &emu,
+        reqwest::Method::POST,
+        "/__emulator/clock/advance",
+        json!({"seconds": 3 * 3600}),
+    )
+    .await;
+    let (body, _) = generated(300_000);
+    let err = client
+        .upload_content_version("again.log", "again.log", Some(&case), 300_000, body)
+        .await
+        .expect_err("session expired mid-way");
+    assert!(
+        matches!(err, SalesforceError::SessionExpired { renewed: true, .. }),
+        "{err}"
+    );
+    assert!(err.is_retryable());
+    let (body, _) = generated(300_000);
+    client
+        .upload_content_version("again.log", "again.log", Some(&case), 300_000, body)
+        .await
+        .expect("sent again with the renewed token");
     emu.stop().await;
 }
 
