@@ -611,6 +611,46 @@ async fn transient_failures_are_retried_and_refusals_are_not() {
     )
     .await;
 
+    // The token endpoint down while a call needs a token: bounded attempts, not nested ones.
+    client.forget_token().await;
+    control(
+        &emu,
+        reqwest::Method::DELETE,
+        "/__emulator/requests",
+        Value::Null,
+    )
+    .await;
+    arm(
+        &emu,
+        json!({"method": "POST", "path": "/services/oauth2/token", "times": 9,
+        "action": {"kind": "respond", "status": 503, "text": "Service Unavailable"}}),
+    )
+    .await;
+    let before = client.calls_made();
+    let err = client.organization().await.expect_err("no token to be had");
+    assert!(err.is_retryable() && err.status() == Some(503), "{err}");
+    assert_eq!(client.calls_made(), before, "no REST call without a token");
+    let log = control(
+        &emu,
+        reqwest::Method::GET,
+        "/__emulator/requests",
+        Value::Null,
+    )
+    .await;
+    let token_requests = log["requests"].as_array().map(|r| {
+        r.iter()
+            .filter(|r| r["path"] == "/services/oauth2/token")
+            .count()
+    });
+    assert_eq!(token_requests, Some(3));
+    control(
+        &emu,
+        reqwest::Method::DELETE,
+        "/__emulator/faults",
+        Value::Null,
+    )
+    .await;
+
     let before = client.calls_made();
     let err = client
         .query("SELECT Id FROM Bogus")

@@ -74,6 +74,11 @@ impl JiraClient {
                 ))
             }
         };
+        if HeaderValue::from_str(&authorization).is_err() {
+            return Err(JiraError::NotConfigured(
+                "the Jira credentials contain characters that cannot be sent in a header".into(),
+            ));
+        }
         let timeout = Duration::from_secs(settings.timeout_secs.max(1));
         let http = crate::connectors::http_client(timeout)
             .map_err(|e| JiraError::transport("building the HTTP client", e))?;
@@ -319,6 +324,11 @@ mod tests {
         ));
         s.bearer_token = Some(SecretString::from("b"));
         assert!(JiraClient::new(&s).is_ok(), "a bearer token is enough");
+        s.bearer_token = Some(SecretString::from("b\nInjected: header"));
+        assert!(matches!(
+            JiraClient::new(&s),
+            Err(JiraError::NotConfigured(_))
+        ));
         assert!(matches!(
             JiraClient::new(&settings("http://acme.atlassian.net")),
             Err(JiraError::HostRefused(_))

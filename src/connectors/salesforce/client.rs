@@ -163,7 +163,10 @@ impl SalesforceClient {
     /// Transient failures are retried; a refusal is [`SalesforceError::OAuth`].
     pub async fn authenticate(&self) -> Result<TokenInfo, SalesforceError> {
         let mut slot = self.inner.token.lock().await;
-        let token = self.request_token().await?;
+        let token = retry::run(&self.retry, "salesforce token", || {
+            self.request_token_once()
+        })
+        .await?;
         let info = token.info.clone();
         *slot = Some(token);
         Ok(info)
@@ -174,18 +177,20 @@ impl SalesforceClient {
         *self.inner.token.lock().await = None;
     }
 
-    /// The cached token, authenticating first when there is none.
+    /// The cached token, authenticating first when there is none. The token request is tried
+    /// once here: the caller's own retry loop covers it, so attempts do not multiply.
     async fn current_token(&self) -> Result<Arc<Token>, SalesforceError> {
         let mut slot = self.inner.token.lock().await;
         if let Some(token) = slot.as_ref() {
             return Ok(token.clone());
         }
-        let token = self.request_token().await?;
+        let token = self.request_token_once().await?;
         *slot = Some(token.clone());
         Ok(token)
     }
 
-    /// Replaces `stale` with a fresh token, unless another caller already did.
+    /// Replaces `stale` with a fresh token, unless another caller already did (tried once, like
+    /// [`Self::current_token`]).
     async fn renew(&self, stale: &Arc<Token>) -> Result<Arc<Token>, SalesforceError> {
         let mut slot = self.inner.token.lock().await;
         if let Some(current) = slot.as_ref() {
@@ -195,16 +200,9 @@ impl SalesforceClient {
         }
         tracing::info!("Salesforce session invalid; requesting a new token");
         *slot = None;
-        let token = self.request_token().await?;
+        let token = self.request_token_once().await?;
         *slot = Some(token.clone());
         Ok(token)
-    }
-
-    async fn request_token(&self) -> Result<Arc<Token>, SalesforceError> {
-        retry::run(&self.retry, "salesforce token", || {
-            self.request_token_once()
-        })
-        .await
     }
 
     async fn request_token_once(&self) -> Result<Arc<Token>, SalesforceError> {
