@@ -29,6 +29,10 @@ impl JiraClient {
     }
 
     /// Every comment of an issue with its properties (`expand=properties`), all pages.
+    ///
+    /// The OpenAPI document lists only `renderedBody` as an expansion of this resource, though
+    /// `Comment` carries `properties`; a site that ignores the expansion returns comments with
+    /// no properties, and the caller then reads markers with [`Self::comment_property`].
     pub async fn comments_with_properties(
         &self,
         key: &JiraIssueKey,
