@@ -193,6 +193,41 @@ async fn each_oauth_failure_has_its_cause_and_fix() {
     assert_eq!(oauth_kind(&err), OAuthFailureKind::MissingApiScope);
     assert_eq!(c.calls_made(), 1, "no renewal loop for a scope problem");
 
+    // The Run-As user deactivated, then active again but without "API Enabled".
+    let user = format!("/__emulator/users/{}", info.username);
+    control(
+        &emu,
+        reqwest::Method::PATCH,
+        &user,
+        json!({"active": false}),
+    )
+    .await;
+    let err = client.authenticate().await.expect_err("inactive user");
+    assert_eq!(oauth_kind(&err), OAuthFailureKind::InactiveUser);
+    control(
+        &emu,
+        reqwest::Method::PATCH,
+        &user,
+        json!({"active": true, "api_enabled": false}),
+    )
+    .await;
+    client
+        .authenticate()
+        .await
+        .expect("the token itself is issued");
+    let err = client
+        .organization()
+        .await
+        .expect_err("API disabled for the user");
+    assert_eq!(oauth_kind(&err), OAuthFailureKind::ApiDisabledForUser);
+    control(
+        &emu,
+        reqwest::Method::PATCH,
+        &user,
+        json!({"api_enabled": true}),
+    )
+    .await;
+
     // Refusals the org settings cannot produce, injected with Salesforce's documented bodies.
     let injected = [
         (

@@ -34,6 +34,8 @@ pub enum OAuthFailureKind {
     WrongDomain,
     /// `invalid_app_access` / "user is not admin approved to access this app".
     NotAdminApproved,
+    /// `invalid_grant` / "inactive user": the Run-As user is deactivated or frozen.
+    InactiveUser,
     /// `unsupported_grant_type`.
     UnsupportedGrantType,
     /// `invalid_request` / "grant type is missing".
@@ -43,6 +45,9 @@ pub enum OAuthFailureKind {
     /// A token was issued but the app lacks the `api` scope: REST answers "This session is not
     /// valid for use with the REST API".
     MissingApiScope,
+    /// A token was issued but the Run-As user lacks "API Enabled": REST answers 403
+    /// `API_CURRENTLY_DISABLED`.
+    ApiDisabledForUser,
     /// `unknown_error` / "retry your request": transient on Salesforce's side.
     Transient,
     /// Anything else.
@@ -75,6 +80,10 @@ impl OAuthFailure {
             OAuthFailureKind::NotAdminApproved
         } else if d.contains("not valid for use with the rest api") {
             OAuthFailureKind::MissingApiScope
+        } else if e == "api_currently_disabled" || d.contains("api is disabled for this user") {
+            OAuthFailureKind::ApiDisabledForUser
+        } else if d.contains("inactive user") {
+            OAuthFailureKind::InactiveUser
         } else {
             match e.as_str() {
                 "invalid_client_id" => OAuthFailureKind::UnknownClient,
@@ -101,6 +110,15 @@ impl OAuthFailure {
     pub fn missing_api_scope(error_code: &str, message: &str) -> Self {
         Self {
             kind: OAuthFailureKind::MissingApiScope,
+            error: error_code.to_string(),
+            description: message.to_string(),
+        }
+    }
+
+    /// The failure of a token whose Run-As user lacks "API Enabled".
+    pub fn api_disabled(error_code: &str, message: &str) -> Self {
+        Self {
+            kind: OAuthFailureKind::ApiDisabledForUser,
             error: error_code.to_string(),
             description: message.to_string(),
         }
@@ -134,6 +152,13 @@ impl OAuthFailure {
             OAuthFailureKind::NotAdminApproved => {
                 "The Run As user is not pre-authorized for this app (\"user is not admin \
                  approved to access this app\")."
+            }
+            OAuthFailureKind::InactiveUser => {
+                "The Run As user of the app is inactive or frozen (\"inactive user\")."
+            }
+            OAuthFailureKind::ApiDisabledForUser => {
+                "A token was issued, but the Run As user does not have the \"API Enabled\" \
+                 permission, so the REST API refuses it (\"API is disabled for this User\")."
             }
             OAuthFailureKind::UnsupportedGrantType => {
                 "Salesforce does not accept the client_credentials grant type at this endpoint."
@@ -186,6 +211,14 @@ impl OAuthFailure {
                 "In the app's policies set Permitted Users to \"Admin approved users are \
                  pre-authorized\" and assign the Run As user a profile or permission set that \
                  grants access to the app."
+            }
+            OAuthFailureKind::InactiveUser => {
+                "Reactivate (or unfreeze) the integration user in Setup > Users, or set another \
+                 active user as the app's Run As user."
+            }
+            OAuthFailureKind::ApiDisabledForUser => {
+                "Grant the integration user \"API Enabled\" through its profile or a permission \
+                 set, then retry."
             }
             OAuthFailureKind::UnsupportedGrantType => {
                 "Check that the Login URL points at Salesforce itself (not a proxy that rewrites \
@@ -378,6 +411,16 @@ mod tests {
                 "unknown_error",
                 "retry your request",
                 OAuthFailureKind::Transient,
+            ),
+            (
+                "invalid_grant",
+                "inactive user",
+                OAuthFailureKind::InactiveUser,
+            ),
+            (
+                "API_CURRENTLY_DISABLED",
+                "API is disabled for this User",
+                OAuthFailureKind::ApiDisabledForUser,
             ),
             (
                 "invalid_grant",

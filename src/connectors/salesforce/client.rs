@@ -414,6 +414,9 @@ impl SalesforceClient {
                 renewed: false,
             };
         }
+        if let Some(e) = first("API_CURRENTLY_DISABLED") {
+            return SalesforceError::OAuth(OAuthFailure::api_disabled(&e.code, &e.message));
+        }
         if status == StatusCode::UNAUTHORIZED && errors.is_empty() {
             return SalesforceError::SessionExpired {
                 message: "HTTP 401 without details".into(),
