@@ -136,7 +136,14 @@ fn looks_like_id(segment: &str) -> bool {
             && !n.is_empty()
             && n.chars().all(|c| c.is_ascii_digit())
     });
-    all_digits || sf_id || jira_key
+    // Salesforce query locators: `01gRO0000016PIAYA2-2000`.
+    let locator = segment.split_once('-').is_some_and(|(id, offset)| {
+        (id.len() == 15 || id.len() == 18)
+            && id.chars().all(|c| c.is_ascii_alphanumeric())
+            && !offset.is_empty()
+            && offset.chars().all(|c| c.is_ascii_digit())
+    });
+    all_digits || sf_id || jira_key || locator
 }
 
 #[cfg(test)]
@@ -161,6 +168,10 @@ mod tests {
             "GET /rest/api/3/attachment/content/{id}"
         );
         assert_eq!(endpoint_key("GET", "/services/data"), "GET /services/data");
+        assert_eq!(
+            endpoint_key("GET", "/services/data/v60.0/query/01gRO0000016PIAYA2-2000"),
+            "GET /services/data/v60.0/query/{id}"
+        );
     }
 
     #[test]
