@@ -110,13 +110,24 @@ fn a_v1_linked_event_reads_as_the_current_version() {
 }
 
 #[test]
-fn the_event_catalogue_document_describes_every_type() {
+fn the_event_catalogue_document_shows_every_type_with_its_current_fixture() {
     let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/events.md"))
         .expect("docs/events.md exists");
     for event_type in EVENT_TYPES {
+        let version = upcast::current_version(event_type);
         assert!(
-            doc.contains(&format!("`{event_type}`")),
-            "docs/events.md does not describe {event_type}"
+            doc.contains(&format!("### `{event_type}` (v{version})")),
+            "docs/events.md does not describe {event_type} v{version}"
+        );
+        let fixture = load(
+            &fixtures_dir()
+                .join(event_type)
+                .join(format!("v{version}.json")),
+        );
+        let shown = serde_json::to_string_pretty(&fixture["payload"]).expect("json");
+        assert!(
+            doc.contains(&shown),
+            "docs/events.md shows an outdated example of {event_type}; run scripts/events-doc.py"
         );
     }
 }

@@ -64,6 +64,18 @@ pub enum ItemOutcome {
     },
 }
 
+/// Where the next incremental queries of an item start: one position per feed, because a new
+/// comment or file does not move its record's `SystemModstamp`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Watermarks {
+    /// Records: `SystemModstamp` of the last record handled in order.
+    pub records: Option<DateTime<Utc>>,
+    /// Comments (CaseComment, FeedItem, FeedComment): `CreatedDate` of the last one handled.
+    pub comments: Option<DateTime<Utc>>,
+    /// Files (ContentVersion): `CreatedDate` of the last one handled.
+    pub files: Option<DateTime<Utc>>,
+}
+
 /// One item's part of a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemRun {
@@ -73,8 +85,8 @@ pub struct ItemRun {
     pub outcome: ItemOutcome,
     /// What it did.
     pub counts: RunCounts,
-    /// The item's watermark after this run (unchanged when nothing could be handled).
-    pub watermark: Option<DateTime<Utc>>,
+    /// The item's watermarks after this run (unchanged where something could not be handled).
+    pub watermarks: Watermarks,
     /// Salesforce API calls made.
     pub salesforce_calls: u64,
 }

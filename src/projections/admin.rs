@@ -12,9 +12,9 @@ use uuid::Uuid;
 use super::{Projection, ProjectionError, Rows};
 use crate::domain::ids::{ItemId, JiraIssueKey, LinkId, SalesforceId};
 use crate::domain::item::ItemDefinition;
-use crate::events::item::ItemEvent;
+use crate::events::item::{ItemContext, ItemEvent};
 use crate::events::link::{operations, LinkEvent};
-use crate::events::scheduler::{ItemOutcome, RunCounts, SchedulerEvent};
+use crate::events::scheduler::{ItemOutcome, RunCounts, SchedulerEvent, Watermarks};
 use crate::events::store::RecordedEvent;
 use crate::events::{streams, AnyEvent};
 
@@ -35,8 +35,8 @@ pub struct RunRow {
     pub outcome: ItemOutcome,
     /// What it did.
     pub counts: RunCounts,
-    /// Watermark after it.
-    pub watermark: Option<DateTime<Utc>>,
+    /// Watermarks after it.
+    pub watermarks: Watermarks,
     /// Salesforce calls it made.
     pub salesforce_calls: u64,
 }
@@ -71,6 +71,8 @@ pub struct AdminItem {
     pub item_id: ItemId,
     /// Its definition.
     pub definition: ItemDefinition,
+    /// Labels and baseline from its last save.
+    pub context: ItemContext,
     /// Warnings from its last save.
     pub warnings: Vec<String>,
     /// Stream version of the item (for optimistic edits).
@@ -83,8 +85,8 @@ pub struct AdminItem {
     pub live_links: u64,
     /// The latest run, if any.
     pub latest_run: Option<RunRow>,
-    /// The last recorded watermark.
-    pub watermark: Option<DateTime<Utc>>,
+    /// The last recorded watermark of each feed.
+    pub watermarks: Watermarks,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -149,7 +151,7 @@ impl Projection for AdminView {
                         finished_at: event.recorded_at,
                         outcome: run.outcome.clone(),
                         counts: run.counts,
-                        watermark: run.watermark,
+                        watermarks: run.watermarks,
                         salesforce_calls: run.salesforce_calls,
                     };
                     rows.put_json(
@@ -158,7 +160,11 @@ impl Projection for AdminView {
                     );
                     let key = item_key(run.item_id);
                     if let Some(mut item) = rows.get_json::<AdminItem>(&key)? {
-                        item.watermark = run.watermark.or(item.watermark);
+                        item.watermarks = Watermarks {
+                            records: run.watermarks.records.or(item.watermarks.records),
+                            comments: run.watermarks.comments.or(item.watermarks.comments),
+                            files: run.watermarks.files.or(item.watermarks.files),
+                        };
                         item.latest_run = Some(row);
                         rows.put_json(&key, &item);
                     }
@@ -183,18 +189,20 @@ fn apply_item(
             &AdminItem {
                 item_id,
                 definition: e.definition.clone(),
+                context: e.context.clone(),
                 warnings: e.warnings.clone(),
                 version: event.version,
                 defined_at: event.recorded_at,
                 changed_at: event.recorded_at,
                 live_links: 0,
                 latest_run: None,
-                watermark: None,
+                watermarks: Watermarks::default(),
             },
         ),
         ItemEvent::Changed(e) => {
             if let Some(mut item) = rows.get_json::<AdminItem>(&key)? {
                 item.definition = e.definition.clone();
+                item.context = e.context.clone();
                 item.warnings = e.warnings.clone();
                 item.version = event.version;
                 item.changed_at = event.recorded_at;

@@ -14,7 +14,7 @@ use super::{Projection, ProjectionError, Rows};
 use crate::domain::ids::{ItemId, JiraIssueKey, LinkId, ProjectKey, SalesforceId};
 use crate::domain::item::{ItemDefinition, SyncMode};
 use crate::domain::side::Side;
-use crate::events::item::ItemEvent;
+use crate::events::item::{ItemContext, ItemEvent};
 use crate::events::link::{LinkEvent, LinkOrigin};
 use crate::events::store::RecordedEvent;
 use crate::events::{streams, AnyEvent};
@@ -32,6 +32,8 @@ pub struct PanelItem {
     pub item_id: ItemId,
     /// Its definition.
     pub definition: ItemDefinition,
+    /// Labels from its last save.
+    pub context: ItemContext,
 }
 
 impl PanelItem {
@@ -155,6 +157,7 @@ impl Projection for PanelView {
                         &PanelItem {
                             item_id,
                             definition: e.definition.clone(),
+                            context: e.context.clone(),
                         },
                     ),
                     ItemEvent::Changed(e) => rows.put_json(
@@ -162,6 +165,7 @@ impl Projection for PanelView {
                         &PanelItem {
                             item_id,
                             definition: e.definition.clone(),
+                            context: e.context.clone(),
                         },
                     ),
                     ItemEvent::Deleted(_) => rows.delete(item_key(item_id)),

@@ -46,7 +46,7 @@ impl Reconciler for EngineReconciler {
                 error: "the sync engine is not available in this build".into(),
             },
             counts: RunCounts::default(),
-            watermark: None,
+            watermarks: Default::default(),
             salesforce_calls: 0,
         }
     }

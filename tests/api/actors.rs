@@ -147,7 +147,7 @@ impl Reconciler for SlowReconciler {
             item_id: item,
             outcome: ItemOutcome::Completed,
             counts: RunCounts::default(),
-            watermark: None,
+            watermarks: Default::default(),
             salesforce_calls: 0,
         }
     }

@@ -103,6 +103,7 @@ fn to_event(step: &Step) -> (StreamId, EventData) {
             encode(
                 &ItemEvent::Defined(ItemDefined {
                     definition: definition(*two, "Cases"),
+                    context: Default::default(),
                     warnings: vec![],
                 }),
                 Meta::default(),
@@ -113,6 +114,7 @@ fn to_event(step: &Step) -> (StreamId, EventData) {
             encode(
                 &ItemEvent::Changed(ItemChanged {
                     definition: definition(true, "Renamed"),
+                    context: Default::default(),
                     changed: vec!["name".into()],
                     warnings: vec!["required field".into()],
                 }),
@@ -257,7 +259,10 @@ fn to_event(step: &Step) -> (StreamId, EventData) {
                             records_seen: 1,
                             ..RunCounts::default()
                         },
-                        watermark: ok.then(Utc::now),
+                        watermarks: sfjira::events::scheduler::Watermarks {
+                            records: ok.then(Utc::now),
+                            ..Default::default()
+                        },
                         salesforce_calls: 2,
                     }],
                     duration_ms: 5,
