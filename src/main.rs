@@ -29,6 +29,42 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Emulated Salesforce and Jira plus the connector, seeded and connected; runs until Ctrl-C.
+    Demo {
+        /// sfjira's HTTP port.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// The Salesforce emulator's port.
+        #[arg(long, default_value_t = 8081)]
+        salesforce_port: u16,
+        /// The Jira emulator's port.
+        #[arg(long, default_value_t = 8082)]
+        jira_port: u16,
+        /// Where sfjira and the emulators keep their data.
+        #[arg(long, default_value = "./demo-data")]
+        data_dir: PathBuf,
+        /// Admin bearer token (random when not given; printed either way).
+        #[arg(long)]
+        admin_token: Option<String>,
+        /// Seconds between scheduled reconciliation runs.
+        #[arg(long, default_value_t = 300)]
+        sync_interval: u64,
+    },
+    /// The Salesforce and Jira emulators alone; each answers GET /__emulator/info.
+    Emulate {
+        /// The Salesforce emulator's port.
+        #[arg(long, default_value_t = 8081)]
+        salesforce_port: u16,
+        /// The Jira emulator's port.
+        #[arg(long, default_value_t = 8082)]
+        jira_port: u16,
+        /// `demo` (sample data) or `empty` (credentials only).
+        #[arg(long, default_value = "demo")]
+        seed: String,
+        /// Serve HTTPS with self-signed certificates written into this directory.
+        #[arg(long)]
+        tls: Option<PathBuf>,
+    },
     /// Run the service with a configuration file (plus SFJIRA_* environment overrides).
     Serve {
         /// TOML configuration file.
@@ -178,6 +214,40 @@ fn selected<'a>(
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Demo {
+            port,
+            salesforce_port,
+            jira_port,
+            data_dir,
+            admin_token,
+            sync_interval,
+        } => {
+            sfjira::demo::demo(sfjira::demo::DemoOptions {
+                port,
+                salesforce_port,
+                jira_port,
+                data_dir,
+                admin_token,
+                sync_interval,
+            })
+            .await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Emulate {
+            salesforce_port,
+            jira_port,
+            seed,
+            tls,
+        } => {
+            sfjira::demo::emulate(sfjira::demo::EmulateOptions {
+                salesforce_port,
+                jira_port,
+                seed: seed.parse().map_err(anyhow::Error::msg)?,
+                tls_dir: tls,
+            })
+            .await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Serve { config } => {
             let settings = Settings::load(config.as_deref())?;
             let app = Application::build(settings).await?;

@@ -17,10 +17,11 @@ use tokio_util::sync::CancellationToken;
 
 use crate::actors::{BackgroundRuntime, LinkRegistry, Scheduler};
 use crate::config::Settings;
+use crate::connectors::jira::JiraClient;
 use crate::events::store::{EventStore, SledEventStore, SledStoreOptions, StoreError};
 use crate::metrics::Metrics;
-use crate::projections::{admin, links, ProjectionError, Projections};
-use crate::sync::EngineReconciler;
+use crate::projections::{links, ProjectionError, Projections};
+use crate::sync::{Engine, EngineReconciler};
 
 /// Why the application could not start.
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +60,8 @@ pub struct AppState {
     pub scheduler: Addr<Scheduler>,
     /// Prometheus collectors.
     pub metrics: Metrics,
+    /// The sync engine.
+    pub engine: Arc<Engine>,
 }
 
 /// A built application: listener bound, background work started, not yet serving HTTP.
@@ -105,9 +108,37 @@ impl Application {
             Duration::from_secs(settings.actors.idle_timeout_secs),
             Some(metrics.clone()),
         ));
-        let reconciler = Arc::new(EngineReconciler::new(
-            projections.expect(admin::NAME)?.clone(),
+        let vault = crate::secrets::SecretVault::open(&settings.data_dir, &settings.key_file())
+            .map_err(|e| StartupError::Config(e.to_string()))?;
+        let jira = match &settings.jira.base_url {
+            None => None,
+            Some(_) => {
+                let client = JiraClient::new(&settings.jira)
+                    .map_err(|e| StartupError::Config(format!("jira: {e}")))?;
+                match client.myself().await {
+                    Ok(me) => tracing::info!(account = %me.display_name, "Jira account checked"),
+                    Err(e) if e.is_auth() => {
+                        return Err(StartupError::Config(format!(
+                            "jira: the configured account was refused: {e}"
+                        )))
+                    }
+                    Err(e) => tracing::warn!(error = %e, "Jira is not reachable yet; continuing"),
+                }
+                Some(client)
+            }
+        };
+        let engine = Arc::new(Engine::new(
+            Arc::new(settings.clone()),
+            store.clone(),
+            registry.clone(),
+            projections.clone(),
+            vault,
+            jira,
         ));
+        crate::sync::connection::restore(&engine)
+            .await
+            .map_err(|e| StartupError::Config(format!("salesforce connection: {e}")))?;
+        let reconciler = Arc::new(EngineReconciler::new(engine.clone()));
         let scheduler = {
             let scheduler = Scheduler::new(
                 store.clone(),
@@ -129,6 +160,7 @@ impl Application {
             registry,
             scheduler,
             metrics,
+            engine,
         };
         let listener = TcpListener::bind((settings.http.host.as_str(), settings.http.port))?;
         let port = listener.local_addr()?.port();

@@ -39,6 +39,7 @@ impl SyncMode {
 
 /// One Salesforce field paired with one Jira field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FieldMapping {
     /// Salesforce field API name, e.g. `Subject`.
     pub salesforce_field: String,
@@ -48,6 +49,7 @@ pub struct FieldMapping {
 
 /// Status synchronisation settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StatusSync {
     /// The Salesforce status-like field: `Status`, `StageName`, `ShowAs`…
     pub salesforce_field: String,
@@ -55,6 +57,7 @@ pub struct StatusSync {
 
 /// Optional sync features of a synchronised item.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ItemOptions {
     /// Open a Jira issue for each new matching Salesforce record.
     #[serde(default)]
@@ -72,6 +75,7 @@ pub struct ItemOptions {
 
 /// A Smart Connected Item as the admin defined it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ItemDefinition {
     /// Name shown to admins and on issue-panel cards.
     pub name: String,

@@ -61,6 +61,8 @@ pub struct LinkState {
     pub pushed: BTreeMap<String, String>,
     /// Status race memory; `None` until the first status decision (initialisation).
     pub status: Option<StatusMemory>,
+    /// Why the last status could not be written, until a status is next written.
+    pub status_not_written: Option<String>,
     /// Jira comment id → Salesforce ids, for every paired comment.
     pub comments_by_jira: BTreeMap<String, Vec<SalesforceId>>,
     /// Salesforce comment ids already paired (either direction).
@@ -134,8 +136,9 @@ pub fn evolve(mut state: LinkState, event: &LinkEvent) -> LinkState {
                 }
             }
             state.status = Some(memory);
+            state.status_not_written = None;
         }
-        LinkEvent::StatusNotWritten(_) => {}
+        LinkEvent::StatusNotWritten(e) => state.status_not_written = Some(e.reason.clone()),
         LinkEvent::CommentPaired(e) => {
             state
                 .comments_by_jira

@@ -4,10 +4,12 @@
 //! one `/api` scope behind the bearer-token guard; health and metrics are open; webhooks are
 //! verified by signature instead.
 
+pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod errors;
 pub mod health;
+pub mod panel;
 pub mod webhooks;
 
 use actix_web::web;
@@ -28,6 +30,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
         .service(
             web::scope("/api")
                 .wrap(actix_web::middleware::from_fn(auth::require_admin_token))
+                .configure(admin::configure)
+                .configure(panel::configure)
                 .route("/audit/events", web::get().to(audit::events))
                 .route("/audit/links/{id}", web::get().to(audit::link_history))
                 .default_service(web::to(not_found)),

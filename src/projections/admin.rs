@@ -92,7 +92,7 @@ pub struct AdminItem {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct LinkMembership {
     item_id: ItemId,
-    issue_key: JiraIssueKey,
+    issue_key: Option<JiraIssueKey>,
     record_id: SalesforceId,
 }
 
@@ -230,11 +230,33 @@ fn apply_link(
             &membership_key(link_id),
             &LinkMembership {
                 item_id: e.item_id,
-                issue_key: e.issue_key.clone(),
+                issue_key: Some(e.issue_key.clone()),
                 record_id: e.record_id.clone(),
             },
         );
         adjust_links(rows, e.item_id, 1)?;
+        return Ok(());
+    }
+    // Before an auto-created issue exists, its failures still belong to the item.
+    if let LinkEvent::RemoteWriteIntended(e) = link_event {
+        let detail = |k: &str| e.detail.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        let known = rows
+            .get_json::<LinkMembership>(&membership_key(link_id))?
+            .is_some();
+        if let (false, Some(item), Some(record)) = (known, detail("item_id"), detail("record_id")) {
+            if let (Ok(item_id), Ok(record_id)) =
+                (ItemId::parse(&item), SalesforceId::parse(&record))
+            {
+                rows.put_json(
+                    &membership_key(link_id),
+                    &LinkMembership {
+                        item_id,
+                        issue_key: None,
+                        record_id,
+                    },
+                );
+            }
+        }
         return Ok(());
     }
     let Some(member) = rows.get_json::<LinkMembership>(&membership_key(link_id))? else {
@@ -258,7 +280,7 @@ fn apply_link(
             &attention_key(&e.operation),
             &Attention {
                 link_id,
-                issue_key: Some(member.issue_key.clone()),
+                issue_key: member.issue_key.clone(),
                 record_id: Some(member.record_id.clone()),
                 operation: e.operation.clone(),
                 error: e.error.clone(),
@@ -272,7 +294,7 @@ fn apply_link(
             &attention_key(operations::STATUS),
             &Attention {
                 link_id,
-                issue_key: Some(member.issue_key.clone()),
+                issue_key: member.issue_key.clone(),
                 record_id: Some(member.record_id.clone()),
                 operation: operations::STATUS.into(),
                 error: e.reason.clone(),

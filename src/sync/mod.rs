@@ -1,53 +1,20 @@
-//! The sync engine: reconciliation of Smart Connected Items against Salesforce and Jira.
+//! The sync engine: the Salesforce connection, Smart Connected Items, the issue panel's
+//! operations, and reconciliation of items against Salesforce and Jira.
 //!
-//! Until the engine lands, [`EngineReconciler`] lists the synchronised items from the admin
-//! view and reports each as not reconciled, with the reason, so runs are recorded honestly.
+//! Everything here is I/O around the pure rules of [`crate::domain`]: it reads metadata and
+//! changes through the typed clients, hands per-link work to link actors, and records what it
+//! did as events. HTTP handlers call these functions; they hold no sync rules themselves.
 
-use std::sync::Arc;
+pub mod catalogue;
+pub mod connection;
+pub mod engine;
+pub mod error;
+pub mod fetch;
+pub mod items;
+pub mod panel;
+pub mod reconcile;
+pub mod work;
 
-use async_trait::async_trait;
-use uuid::Uuid;
-
-use crate::actors::Reconciler;
-use crate::domain::ids::ItemId;
-use crate::events::scheduler::{ItemOutcome, ItemRun, RunCounts};
-use crate::projections::admin::{self, AdminItem};
-use crate::projections::{scan_json, ProjectionHandle};
-
-/// The reconciler the scheduler drives.
-pub struct EngineReconciler {
-    admin: Arc<ProjectionHandle>,
-}
-
-impl EngineReconciler {
-    /// A reconciler reading items from the admin view.
-    pub fn new(admin: Arc<ProjectionHandle>) -> Self {
-        Self { admin }
-    }
-}
-
-#[async_trait]
-impl Reconciler for EngineReconciler {
-    async fn scheduled_items(&self) -> Result<Vec<ItemId>, String> {
-        let view = self.admin.view();
-        let rows =
-            scan_json::<AdminItem>(view.as_ref(), admin::ITEMS).map_err(|e| e.to_string())?;
-        Ok(rows
-            .into_iter()
-            .filter(|(_, item)| item.definition.mode.synchronises())
-            .map(|(_, item)| item.item_id)
-            .collect())
-    }
-
-    async fn reconcile(&self, item: ItemId, _run_id: Uuid) -> ItemRun {
-        ItemRun {
-            item_id: item,
-            outcome: ItemOutcome::Failed {
-                error: "the sync engine is not available in this build".into(),
-            },
-            counts: RunCounts::default(),
-            watermarks: Default::default(),
-            salesforce_calls: 0,
-        }
-    }
-}
+pub use engine::Engine;
+pub use error::SyncError;
+pub use reconcile::EngineReconciler;

@@ -1,0 +1,362 @@
+//! Live remote metadata, cached briefly: Salesforce objects and fields (describe), case
+//! statuses, Jira projects, issue types and create-screen fields (createmeta).
+//!
+//! The admin pickers, item validation, field conversion and status matching all read the same
+//! metadata; one short-lived cache (a minute) keeps a busy admin page or a reconciliation run
+//! from asking twice, while a field added in Salesforce shows up within a minute.
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::Hash;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use serde::Serialize;
+
+use super::engine::Engine;
+use super::SyncError;
+use crate::connectors::jira::{FieldMeta, IssueType, Project};
+use crate::connectors::salesforce::{CaseStatus, DescribeGlobal, SObjectDescribe};
+use crate::domain::catalog::{self, Module};
+use crate::domain::fields::{JiraFieldSpec, SfFieldSpec};
+use crate::domain::ids::ProjectKey;
+use crate::domain::item::{JiraMetadata, JiraScreenField, ObjectMetadata};
+
+/// How long metadata is trusted.
+const TTL: Duration = Duration::from_secs(60);
+
+struct TtlMap<K, V> {
+    entries: Mutex<HashMap<K, (Instant, Arc<V>)>>,
+}
+
+impl<K, V> Default for TtlMap<K, V> {
+    fn default() -> Self {
+        Self {
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<K: Eq + Hash + Clone, V> TtlMap<K, V> {
+    fn get(&self, key: &K) -> Option<Arc<V>> {
+        let entries = self.entries.lock();
+        entries
+            .get(key)
+            .filter(|(at, _)| at.elapsed() < TTL)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn put(&self, key: K, value: V) -> Arc<V> {
+        let value = Arc::new(value);
+        self.entries
+            .lock()
+            .insert(key, (Instant::now(), value.clone()));
+        value
+    }
+
+    fn clear(&self) {
+        self.entries.lock().clear();
+    }
+}
+
+/// The metadata cache.
+#[derive(Default)]
+pub struct Catalogue {
+    global: TtlMap<(), DescribeGlobal>,
+    describes: TtlMap<String, SObjectDescribe>,
+    case_statuses: TtlMap<(), Vec<CaseStatus>>,
+    projects: TtlMap<(), Vec<Project>>,
+    issue_types: TtlMap<ProjectKey, Vec<IssueType>>,
+    create_meta: TtlMap<(ProjectKey, String), Vec<FieldMeta>>,
+}
+
+impl Catalogue {
+    /// Forgets everything (after connecting to another org).
+    pub fn clear(&self) {
+        self.global.clear();
+        self.describes.clear();
+        self.case_statuses.clear();
+        self.projects.clear();
+        self.issue_types.clear();
+        self.create_meta.clear();
+    }
+}
+
+/// describeGlobal.
+pub async fn describe_global(engine: &Engine) -> Result<Arc<DescribeGlobal>, SyncError> {
+    if let Some(hit) = engine.catalogue.global.get(&()) {
+        return Ok(hit);
+    }
+    let global = engine.salesforce()?.describe_global().await?;
+    Ok(engine.catalogue.global.put((), global))
+}
+
+/// Describe of `object`, or `None` when the integration user cannot see or query it.
+pub async fn describe(
+    engine: &Engine,
+    object: &str,
+) -> Result<Option<Arc<SObjectDescribe>>, SyncError> {
+    if let Some(hit) = engine.catalogue.describes.get(&object.to_string()) {
+        return Ok(Some(hit));
+    }
+    let global = describe_global(engine).await?;
+    let Some(summary) = global.sobjects.iter().find(|s| s.name == object) else {
+        return Ok(None);
+    };
+    if !summary.queryable {
+        return Ok(None);
+    }
+    let describe = engine.salesforce()?.describe(&summary.name).await?;
+    Ok(Some(
+        engine.catalogue.describes.put(object.to_string(), describe),
+    ))
+}
+
+/// Field specs of `object` by API name.
+pub fn field_specs(describe: &SObjectDescribe) -> BTreeMap<String, SfFieldSpec> {
+    describe
+        .fields
+        .iter()
+        .filter_map(|f| serde_json::to_value(f).ok())
+        .map(|v| SfFieldSpec::from_describe(&v))
+        .map(|spec| (spec.name.clone(), spec))
+        .collect()
+}
+
+/// What item validation needs of `object`.
+pub async fn object_metadata(
+    engine: &Engine,
+    object: &str,
+) -> Result<Option<ObjectMetadata>, SyncError> {
+    Ok(describe(engine, object).await?.map(|d| ObjectMetadata {
+        name: d.object.name.clone(),
+        label: d.object.label.clone(),
+        fields: field_specs(&d).into_values().collect(),
+        feed_enabled: d.object.feed_enabled,
+    }))
+}
+
+/// CaseStatus rows (which values close a Case).
+pub async fn case_statuses(engine: &Engine) -> Result<Arc<Vec<CaseStatus>>, SyncError> {
+    if let Some(hit) = engine.catalogue.case_statuses.get(&()) {
+        return Ok(hit);
+    }
+    let rows = engine.salesforce()?.case_statuses().await?;
+    Ok(engine.catalogue.case_statuses.put((), rows))
+}
+
+/// Jira projects the account can see.
+pub async fn jira_projects(engine: &Engine) -> Result<Arc<Vec<Project>>, SyncError> {
+    if let Some(hit) = engine.catalogue.projects.get(&()) {
+        return Ok(hit);
+    }
+    let projects = engine.jira()?.projects().await?;
+    Ok(engine.catalogue.projects.put((), projects))
+}
+
+/// Issue types of a project.
+pub async fn issue_types(
+    engine: &Engine,
+    project: &ProjectKey,
+) -> Result<Arc<Vec<IssueType>>, SyncError> {
+    if let Some(hit) = engine.catalogue.issue_types.get(project) {
+        return Ok(hit);
+    }
+    let types = engine.jira()?.issue_types(project).await?;
+    Ok(engine.catalogue.issue_types.put(project.clone(), types))
+}
+
+/// Create-screen fields of a project's issue type.
+pub async fn create_meta(
+    engine: &Engine,
+    project: &ProjectKey,
+    issue_type_id: &str,
+) -> Result<Arc<Vec<FieldMeta>>, SyncError> {
+    let key = (project.clone(), issue_type_id.to_string());
+    if let Some(hit) = engine.catalogue.create_meta.get(&key) {
+        return Ok(hit);
+    }
+    let fields = engine
+        .jira()?
+        .create_meta_fields(project, issue_type_id)
+        .await?;
+    Ok(engine.catalogue.create_meta.put(key, fields))
+}
+
+/// Create-screen fields as conversion specs.
+pub fn screen_fields(meta: &[FieldMeta]) -> Vec<JiraScreenField> {
+    meta.iter()
+        .filter_map(|f| {
+            let value = serde_json::to_value(f).ok()?;
+            Some(JiraScreenField {
+                spec: JiraFieldSpec::from_createmeta(&value),
+                required: f.required,
+                has_default: f.has_default_value,
+            })
+        })
+        .collect()
+}
+
+/// What item validation needs of Jira for `projects` and `issue_type_id`.
+pub async fn jira_metadata(
+    engine: &Engine,
+    projects: &[ProjectKey],
+    issue_type_id: Option<&str>,
+) -> Result<(JiraMetadata, Option<IssueType>), SyncError> {
+    let known: Vec<ProjectKey> = jira_projects(engine)
+        .await?
+        .iter()
+        .filter_map(|p| ProjectKey::parse(&p.key).ok())
+        .collect();
+    let mut metadata = JiraMetadata {
+        projects: known.clone(),
+        issue_type: None,
+    };
+    let mut chosen = None;
+    if let (Some(project), Some(type_id)) = (projects.first(), issue_type_id) {
+        if known.contains(project) {
+            let types = issue_types(engine, project).await?;
+            if let Some(t) = types.iter().find(|t| t.id == type_id || t.name == type_id) {
+                let meta = create_meta(engine, project, &t.id).await?;
+                metadata.issue_type = Some((t.id.clone(), screen_fields(&meta)));
+                chosen = Some(t.clone());
+            }
+        }
+    }
+    Ok((metadata, chosen))
+}
+
+/// One object in the admin picker.
+#[derive(Debug, Clone, Serialize)]
+pub struct ObjectEntry {
+    /// API name.
+    pub name: String,
+    /// Label.
+    pub label: String,
+    /// Custom object.
+    pub custom: bool,
+    /// Key prefix of its ids.
+    pub key_prefix: Option<String>,
+    /// Has a feed.
+    pub feed_enabled: bool,
+}
+
+/// A module and its objects.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModuleGroup {
+    /// `service_cloud`, `crm`, …
+    pub module: Module,
+    /// Its label.
+    pub label: &'static str,
+    /// Its objects the integration user can query.
+    pub objects: Vec<ObjectEntry>,
+}
+
+/// The object picker: curated standard objects, then custom objects from describeGlobal.
+pub async fn objects_by_module(engine: &Engine) -> Result<Vec<ModuleGroup>, SyncError> {
+    let global = describe_global(engine).await?;
+    let mut groups: Vec<ModuleGroup> = Module::ALL
+        .iter()
+        .map(|m| ModuleGroup {
+            module: *m,
+            label: m.label(),
+            objects: Vec::new(),
+        })
+        .collect();
+    for s in global.sobjects.iter().filter(|s| s.queryable) {
+        let module = if catalog::is_custom_object(&s.name) {
+            Some(Module::CustomObjects)
+        } else {
+            catalog::curated_object(&s.name).map(|c| c.module)
+        };
+        let Some(module) = module else { continue };
+        if let Some(group) = groups.iter_mut().find(|g| g.module == module) {
+            group.objects.push(ObjectEntry {
+                name: s.name.clone(),
+                label: s.label.clone(),
+                custom: s.custom,
+                key_prefix: s.key_prefix.clone(),
+                feed_enabled: s.feed_enabled,
+            });
+        }
+    }
+    Ok(groups)
+}
+
+/// One field in the admin picker.
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldEntry {
+    /// API name.
+    pub name: String,
+    /// Label as shown (generic labels expanded: `Account Name`).
+    pub label: String,
+    /// Describe's type.
+    #[serde(rename = "type")]
+    pub field_type: String,
+    /// The integration user can update it.
+    pub updateable: bool,
+    /// It can be set on create.
+    pub createable: bool,
+    /// It may be empty.
+    pub nillable: bool,
+    /// Maximum length, for text.
+    pub length: u64,
+    /// Active picklist values.
+    pub picklist_values: Vec<String>,
+    /// Objects a lookup points to.
+    pub reference_to: Vec<String>,
+    /// It can drive status sync.
+    pub status_like: bool,
+}
+
+/// The field picker of `object` (`None` when the object is unknown or hidden).
+pub async fn object_fields(
+    engine: &Engine,
+    object: &str,
+) -> Result<Option<Vec<FieldEntry>>, SyncError> {
+    let Some(describe) = describe(engine, object).await? else {
+        return Ok(None);
+    };
+    let picklists: Vec<&str> = describe
+        .fields
+        .iter()
+        .filter(|f| f.field_type == "picklist")
+        .map(|f| f.name.as_str())
+        .collect();
+    let status_like = catalog::status_field_candidates(&describe.object.name, &picklists);
+    Ok(Some(
+        describe
+            .fields
+            .iter()
+            .map(|f| FieldEntry {
+                name: f.name.clone(),
+                label: catalog::expand_field_label(&describe.object.label, &f.name, &f.label),
+                field_type: f.field_type.clone(),
+                updateable: f.updateable,
+                createable: f.createable,
+                nillable: f.nillable,
+                length: f.length,
+                picklist_values: f.active_values().map(|v| v.value.clone()).collect(),
+                reference_to: f.reference_to.clone(),
+                status_like: status_like.contains(&f.name),
+            })
+            .collect(),
+    ))
+}
+
+/// Expanded labels of some fields of `describe`.
+pub fn labels_of<'a>(
+    describe: &SObjectDescribe,
+    fields: impl Iterator<Item = &'a String>,
+) -> BTreeMap<String, String> {
+    fields
+        .filter_map(|name| {
+            describe.field(name).map(|f| {
+                (
+                    name.clone(),
+                    catalog::expand_field_label(&describe.object.label, &f.name, &f.label),
+                )
+            })
+        })
+        .collect()
+}

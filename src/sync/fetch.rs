@@ -1,0 +1,428 @@
+//! The Salesforce reads of reconciliation, in bulk: changed records of an item in one query,
+//! and new comments and files by their own creation dates in one query per kind.
+//!
+//! Nothing here is per link. A cycle costs a fixed handful of queries (records, CaseComment,
+//! FeedItem, FeedComment, ContentVersion) plus a few more only when something new turned up
+//! (ContentDocumentLink for new files, parents of new replies), so the count grows with
+//! changes, never with the number of links. Record-scoped variants serve a manual link and the
+//! panel's Refresh.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::SyncError;
+use crate::connectors::salesforce::{Record, SalesforceClient};
+use crate::domain::catalog::CommentModel;
+use crate::domain::comments::{salesforce_text_to_plain, ParentComment};
+use crate::domain::escape::soql_quote;
+use crate::domain::fields::{format_datetime, parse_datetime_lenient};
+use crate::domain::ids::SalesforceId;
+use crate::domain::item::ItemDefinition;
+use crate::events::link::SalesforceCommentKind;
+
+/// Ids per `IN (…)` list, far below the URL length limits.
+const IN_CHUNK: usize = 200;
+
+/// A Salesforce comment found for a record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoundComment {
+    /// Its id.
+    pub id: SalesforceId,
+    /// CaseComment, FeedItem or FeedComment.
+    pub kind: SalesforceCommentKind,
+    /// The record it is on.
+    pub record_id: SalesforceId,
+    /// Plain text.
+    pub body: String,
+    /// Author's name.
+    pub author: String,
+    /// When it was written.
+    pub created: DateTime<Utc>,
+    /// For a feed reply: the post it answers.
+    pub parent: Option<ParentComment>,
+}
+
+/// A Salesforce file found for a record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoundFile {
+    /// Its latest ContentVersion.
+    pub version_id: SalesforceId,
+    /// Its ContentDocument.
+    pub document_id: SalesforceId,
+    /// Title.
+    pub title: String,
+    /// Extension without the dot.
+    pub extension: Option<String>,
+    /// Size in bytes.
+    pub size: u64,
+    /// When the version was created.
+    pub created: DateTime<Utc>,
+}
+
+impl FoundFile {
+    /// The file name to give it in Jira.
+    pub fn filename(&self) -> String {
+        crate::domain::attachments::jira_filename_from_salesforce(
+            &self.title,
+            self.extension.as_deref(),
+        )
+    }
+}
+
+fn text(record: &Record, field: &str) -> Option<String> {
+    record
+        .get(field)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+fn id(record: &Record, field: &str) -> Option<SalesforceId> {
+    text(record, field).and_then(|s| SalesforceId::parse(&s).ok())
+}
+
+fn time(record: &Record, field: &str) -> Option<DateTime<Utc>> {
+    text(record, field).and_then(|s| parse_datetime_lenient(&s))
+}
+
+fn author(record: &Record) -> String {
+    record
+        .get("CreatedBy")
+        .and_then(|c| c.get("Name"))
+        .and_then(Value::as_str)
+        .unwrap_or("Salesforce user")
+        .to_string()
+}
+
+/// `SystemModstamp` of a record.
+pub fn modstamp(record: &Record) -> Option<DateTime<Utc>> {
+    time(record, "SystemModstamp")
+}
+
+/// `CreatedDate` of a record.
+pub fn created(record: &Record) -> Option<DateTime<Utc>> {
+    time(record, "CreatedDate")
+}
+
+/// `Id` of a record.
+pub fn record_id(record: &Record) -> Option<SalesforceId> {
+    id(record, "Id")
+}
+
+/// The fields an item reads from each record: system fields, preview, mapped and status.
+pub fn record_fields(definition: &ItemDefinition) -> Vec<String> {
+    let mut fields: Vec<String> = ["Id", "SystemModstamp", "CreatedDate", "LastModifiedDate"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let wanted = definition
+        .preview_fields
+        .iter()
+        .chain(definition.mappings.iter().map(|m| &m.salesforce_field))
+        .chain(
+            definition
+                .options
+                .status_sync
+                .iter()
+                .map(|s| &s.salesforce_field),
+        );
+    for field in wanted {
+        if !fields.iter().any(|f| f.eq_ignore_ascii_case(field)) {
+            fields.push(field.clone());
+        }
+    }
+    for label_field in crate::domain::catalog::display_fields(&definition.object) {
+        if !fields.iter().any(|f| f.eq_ignore_ascii_case(label_field)) {
+            fields.push(label_field.to_string());
+        }
+    }
+    fields
+}
+
+fn since_clause(field: &str, since: Option<DateTime<Utc>>) -> String {
+    since
+        .map(|t| format!(" WHERE {field} >= {}", soql_datetime(t)))
+        .unwrap_or_default()
+}
+
+/// A SOQL datetime literal (`2024-01-02T03:04:05.000Z`, never quoted).
+pub fn soql_datetime(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Records of the item's object changed at or after `since`, oldest first.
+pub async fn changed_records(
+    sf: &SalesforceClient,
+    definition: &ItemDefinition,
+    since: Option<DateTime<Utc>>,
+) -> Result<Vec<Record>, SyncError> {
+    let soql = format!(
+        "SELECT {} FROM {}{} ORDER BY SystemModstamp ASC, Id ASC",
+        record_fields(definition).join(", "),
+        definition.object,
+        since_clause("SystemModstamp", since)
+    );
+    Ok(sf.query(&soql).await?)
+}
+
+/// One record with the item's fields.
+pub async fn one_record(
+    sf: &SalesforceClient,
+    definition: &ItemDefinition,
+    record: &SalesforceId,
+) -> Result<Option<Record>, SyncError> {
+    let soql = format!(
+        "SELECT {} FROM {} WHERE Id = {}",
+        record_fields(definition).join(", "),
+        definition.object,
+        soql_quote(record.as_str())
+    );
+    Ok(sf.query(&soql).await?.into_iter().next())
+}
+
+/// Which records' comments to read.
+#[derive(Debug, Clone)]
+pub enum Scope<'a> {
+    /// Every record of the object, created at or after the time.
+    Since(Option<DateTime<Utc>>),
+    /// One record, whenever created.
+    Record(&'a SalesforceId),
+}
+
+fn scope_clause(scope: &Scope<'_>, parent_field: &str) -> String {
+    match scope {
+        Scope::Since(since) => since_clause("CreatedDate", *since),
+        Scope::Record(id) => format!(" WHERE {parent_field} = {}", soql_quote(id.as_str())),
+    }
+}
+
+fn same_object(record: &SalesforceId, key_prefix: Option<&str>) -> bool {
+    key_prefix.is_none_or(|p| record.key_prefix() == p)
+}
+
+/// New comments of the object (or of one record), oldest first: CaseComment for Cases, plus
+/// feed posts and replies for feed-enabled objects; replies carry their parent post.
+pub async fn comments(
+    sf: &SalesforceClient,
+    model: CommentModel,
+    feed_enabled: bool,
+    key_prefix: Option<&str>,
+    scope: Scope<'_>,
+) -> Result<Vec<FoundComment>, SyncError> {
+    let mut found = Vec::new();
+    if model == CommentModel::CaseComment {
+        let soql = format!(
+            "SELECT Id, ParentId, CommentBody, CreatedDate, CreatedBy.Name FROM CaseComment{} ORDER BY CreatedDate ASC, Id ASC",
+            scope_clause(&scope, "ParentId")
+        );
+        for row in sf.query(&soql).await? {
+            let (Some(cid), Some(parent), Some(at)) =
+                (id(&row, "Id"), id(&row, "ParentId"), created(&row))
+            else {
+                continue;
+            };
+            if same_object(&parent, key_prefix) {
+                found.push(FoundComment {
+                    id: cid,
+                    kind: SalesforceCommentKind::CaseComment,
+                    record_id: parent,
+                    body: text(&row, "CommentBody").unwrap_or_default(),
+                    author: author(&row),
+                    created: at,
+                    parent: None,
+                });
+            }
+        }
+    }
+    if feed_enabled && model != CommentModel::Unsupported {
+        let soql = format!(
+            "SELECT Id, ParentId, Body, Type, CreatedDate, CreatedBy.Name FROM FeedItem{} ORDER BY CreatedDate ASC, Id ASC",
+            scope_clause(&scope, "ParentId")
+        );
+        let mut posts: BTreeMap<SalesforceId, ParentComment> = BTreeMap::new();
+        for row in sf.query(&soql).await? {
+            let (Some(pid), Some(parent), Some(at)) =
+                (id(&row, "Id"), id(&row, "ParentId"), created(&row))
+            else {
+                continue;
+            };
+            let body = salesforce_text_to_plain(&text(&row, "Body").unwrap_or_default());
+            posts.insert(
+                pid.clone(),
+                ParentComment {
+                    author: author(&row),
+                    body: body.clone(),
+                },
+            );
+            let is_text = text(&row, "Type").is_none_or(|t| t == "TextPost");
+            if is_text && !body.trim().is_empty() && same_object(&parent, key_prefix) {
+                found.push(FoundComment {
+                    id: pid,
+                    kind: SalesforceCommentKind::FeedItem,
+                    record_id: parent,
+                    body,
+                    author: author(&row),
+                    created: at,
+                    parent: None,
+                });
+            }
+        }
+        let soql = format!(
+            "SELECT Id, FeedItemId, ParentId, CommentBody, CreatedDate, CreatedBy.Name FROM FeedComment{} ORDER BY CreatedDate ASC, Id ASC",
+            scope_clause(&scope, "ParentId")
+        );
+        let replies = sf.query(&soql).await?;
+        let missing: BTreeSet<SalesforceId> = replies
+            .iter()
+            .filter_map(|r| id(r, "FeedItemId"))
+            .filter(|p| !posts.contains_key(p))
+            .collect();
+        for chunk in missing.into_iter().collect::<Vec<_>>().chunks(IN_CHUNK) {
+            let list = chunk
+                .iter()
+                .map(|i| soql_quote(i.as_str()))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let soql =
+                format!("SELECT Id, Body, CreatedBy.Name FROM FeedItem WHERE Id IN ({list})");
+            for row in sf.query(&soql).await? {
+                if let Some(pid) = id(&row, "Id") {
+                    posts.insert(
+                        pid,
+                        ParentComment {
+                            author: author(&row),
+                            body: salesforce_text_to_plain(&text(&row, "Body").unwrap_or_default()),
+                        },
+                    );
+                }
+            }
+        }
+        for row in replies {
+            let (Some(rid), Some(parent), Some(at)) =
+                (id(&row, "Id"), id(&row, "ParentId"), created(&row))
+            else {
+                continue;
+            };
+            if !same_object(&parent, key_prefix) {
+                continue;
+            }
+            found.push(FoundComment {
+                id: rid,
+                kind: SalesforceCommentKind::FeedComment,
+                record_id: parent,
+                body: salesforce_text_to_plain(&text(&row, "CommentBody").unwrap_or_default()),
+                author: author(&row),
+                created: at,
+                parent: id(&row, "FeedItemId").and_then(|p| posts.get(&p).cloned()),
+            });
+        }
+    }
+    found.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
+    Ok(found)
+}
+
+fn version_row(row: &Record) -> Option<FoundFile> {
+    Some(FoundFile {
+        version_id: id(row, "Id")?,
+        document_id: id(row, "ContentDocumentId")?,
+        title: text(row, "Title").unwrap_or_else(|| "file".into()),
+        extension: text(row, "FileExtension").filter(|e| !e.is_empty()),
+        size: row.get("ContentSize").and_then(Value::as_u64).unwrap_or(0),
+        created: created(row)?,
+    })
+}
+
+const VERSION_FIELDS: &str =
+    "Id, ContentDocumentId, Title, FileExtension, ContentSize, CreatedDate";
+
+/// New files (latest versions) linked to records of the object, with the records they are on.
+pub async fn files_since(
+    sf: &SalesforceClient,
+    key_prefix: Option<&str>,
+    since: Option<DateTime<Utc>>,
+) -> Result<Vec<(SalesforceId, FoundFile)>, SyncError> {
+    let filter = since
+        .map(|t| {
+            format!(
+                " WHERE CreatedDate >= {} AND IsLatest = true",
+                soql_datetime(t)
+            )
+        })
+        .unwrap_or_else(|| " WHERE IsLatest = true".into());
+    let soql = format!(
+        "SELECT {VERSION_FIELDS} FROM ContentVersion{filter} ORDER BY CreatedDate ASC, Id ASC"
+    );
+    let versions: Vec<FoundFile> = sf
+        .query(&soql)
+        .await?
+        .iter()
+        .filter_map(version_row)
+        .collect();
+    let mut by_document: BTreeMap<SalesforceId, FoundFile> = versions
+        .into_iter()
+        .map(|v| (v.document_id.clone(), v))
+        .collect();
+    let mut found = Vec::new();
+    let documents: Vec<SalesforceId> = by_document.keys().cloned().collect();
+    for chunk in documents.chunks(IN_CHUNK) {
+        let list = chunk
+            .iter()
+            .map(|i| soql_quote(i.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let soql = format!(
+            "SELECT ContentDocumentId, LinkedEntityId FROM ContentDocumentLink WHERE ContentDocumentId IN ({list})"
+        );
+        for row in sf.query(&soql).await? {
+            let (Some(doc), Some(entity)) =
+                (id(&row, "ContentDocumentId"), id(&row, "LinkedEntityId"))
+            else {
+                continue;
+            };
+            if same_object(&entity, key_prefix) {
+                if let Some(file) = by_document.get(&doc) {
+                    found.push((entity, file.clone()));
+                }
+            }
+        }
+    }
+    by_document.clear();
+    found.sort_by(|a, b| (a.1.created, &a.1.version_id).cmp(&(b.1.created, &b.1.version_id)));
+    Ok(found)
+}
+
+/// Every file (latest version) linked to one record.
+pub async fn files_of_record(
+    sf: &SalesforceClient,
+    record: &SalesforceId,
+) -> Result<Vec<FoundFile>, SyncError> {
+    let soql = format!(
+        "SELECT ContentDocumentId FROM ContentDocumentLink WHERE LinkedEntityId = {}",
+        soql_quote(record.as_str())
+    );
+    let documents: Vec<SalesforceId> = sf
+        .query(&soql)
+        .await?
+        .iter()
+        .filter_map(|r| id(r, "ContentDocumentId"))
+        .collect();
+    let mut found = Vec::new();
+    for chunk in documents.chunks(IN_CHUNK) {
+        let list = chunk
+            .iter()
+            .map(|i| soql_quote(i.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let soql = format!(
+            "SELECT {VERSION_FIELDS} FROM ContentVersion WHERE ContentDocumentId IN ({list}) AND IsLatest = true ORDER BY CreatedDate ASC, Id ASC"
+        );
+        found.extend(sf.query(&soql).await?.iter().filter_map(version_row));
+    }
+    Ok(found)
+}
+
+/// Salesforce's datetime format, for writing.
+pub fn salesforce_datetime(at: DateTime<Utc>) -> String {
+    format_datetime(&at)
+}

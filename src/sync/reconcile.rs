@@ -1,0 +1,361 @@
+//! One item's reconciliation: read what changed in Salesforce since the item's watermarks, in
+//! bulk, and hand each affected record to its link's actor — or, for a new record of an
+//! auto-create item, to the actor of the link it will have.
+//!
+//! The windows are half-open from the watermark (minus a small overlap, because Salesforce can
+//! commit a transaction after a later one has become visible); records seen twice are
+//! recognised by the link's memory and cost nothing. A watermark advances only past records
+//! that were handled: the first record whose work failed in a way a retry can fix holds the
+//! records watermark back, so it is read again next time.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use futures::StreamExt;
+use uuid::Uuid;
+
+use super::fetch::{self, Scope};
+use super::work::create::AutoCreateWork;
+use super::work::pull::PullWork;
+use super::work::{ItemSnapshot, RecordChanges, WorkOutcome};
+use super::{catalogue, Engine, SyncError};
+use crate::actors::Reconciler;
+use crate::domain::catalog::comment_model;
+use crate::domain::ids::{ItemId, LinkId, SalesforceId};
+use crate::events::link::Trigger;
+use crate::events::scheduler::{ItemOutcome, ItemRun, RunCounts, Watermarks};
+use crate::events::Meta;
+use crate::projections::admin::{self, AdminItem};
+use crate::projections::{read_json, scan_json};
+
+/// Link actors one item's run keeps busy at once.
+const LINKS_IN_FLIGHT: usize = 8;
+
+/// The reconciler the scheduler drives.
+pub struct EngineReconciler {
+    engine: Arc<Engine>,
+}
+
+impl EngineReconciler {
+    /// A reconciler over `engine`.
+    pub fn new(engine: Arc<Engine>) -> Self {
+        Self { engine }
+    }
+}
+
+#[async_trait]
+impl Reconciler for EngineReconciler {
+    async fn scheduled_items(&self) -> Result<Vec<ItemId>, String> {
+        let view = self.engine.admin_view().map_err(|e| e.to_string())?.view();
+        let rows =
+            scan_json::<AdminItem>(view.as_ref(), admin::ITEMS).map_err(|e| e.to_string())?;
+        Ok(rows
+            .into_iter()
+            .filter(|(_, item)| item.definition.mode.synchronises())
+            .map(|(_, item)| item.item_id)
+            .collect())
+    }
+
+    async fn reconcile(&self, item: ItemId, run_id: Uuid) -> ItemRun {
+        let before = self
+            .engine
+            .salesforce()
+            .map(|c| c.calls_made())
+            .unwrap_or(0);
+        let result = reconcile_item(self.engine.clone(), item, run_id).await;
+        let calls = self
+            .engine
+            .salesforce()
+            .map(|c| c.calls_made().saturating_sub(before))
+            .unwrap_or(0);
+        match result {
+            Ok(mut run) => {
+                run.salesforce_calls = calls;
+                run
+            }
+            Err(error) => {
+                tracing::warn!(item_id = %item, %error, "reconciliation failed");
+                ItemRun {
+                    item_id: item,
+                    outcome: ItemOutcome::Failed {
+                        error: error.to_string(),
+                    },
+                    counts: RunCounts::default(),
+                    watermarks: Watermarks::default(),
+                    salesforce_calls: calls,
+                }
+            }
+        }
+    }
+}
+
+/// The item as the admin view holds it.
+pub async fn snapshot(
+    engine: &Engine,
+    item: ItemId,
+) -> Result<(ItemSnapshot, Watermarks), SyncError> {
+    let view = engine.admin_view()?.view();
+    let row = read_json::<AdminItem>(view.as_ref(), &admin::item_key(item))?
+        .ok_or_else(|| SyncError::not_found("item_not_found", format!("no item {item}")))?;
+    Ok((
+        ItemSnapshot {
+            id: item,
+            definition: row.definition,
+            context: row.context,
+        },
+        row.watermarks,
+    ))
+}
+
+enum Job {
+    Pull(LinkId),
+    Create(LinkId),
+}
+
+fn minus(t: Option<DateTime<Utc>>, overlap: Duration) -> Option<DateTime<Utc>> {
+    t.map(|t| t - overlap)
+}
+
+/// Reconciles one item.
+pub async fn reconcile_item(
+    engine: Arc<Engine>,
+    item_id: ItemId,
+    run_id: Uuid,
+) -> Result<ItemRun, SyncError> {
+    let (item, watermarks) = snapshot(&engine, item_id).await?;
+    let definition = &item.definition;
+    let sf = engine.salesforce()?;
+    if let Some(usage) = sf.api_usage() {
+        let share = engine.settings.sync.api_budget_share;
+        if usage.share_used() >= share {
+            return Ok(ItemRun {
+                item_id,
+                outcome: ItemOutcome::Paused {
+                    reason: format!(
+                        "Salesforce API usage is {}/{} ({:.0}%), above the {:.0}% set aside for scheduled sync",
+                        usage.used,
+                        usage.limit,
+                        usage.share_used() * 100.0,
+                        share * 100.0
+                    ),
+                },
+                counts: RunCounts::default(),
+                watermarks,
+                salesforce_calls: 0,
+            });
+        }
+    }
+    let overlap = Duration::seconds(engine.settings.sync.window_overlap_secs as i64);
+    let baseline = item.context.baseline;
+    let describe = catalogue::describe(&engine, &definition.object)
+        .await?
+        .ok_or_else(|| {
+            SyncError::not_found(
+                "object_not_found",
+                format!("Salesforce object {} is not visible", definition.object),
+            )
+        })?;
+    let prefix = describe.object.key_prefix.clone();
+    let records = fetch::changed_records(
+        &sf,
+        definition,
+        minus(watermarks.records.or(baseline), overlap),
+    )
+    .await?;
+    let comments = if definition.options.comments_sync {
+        let model = comment_model(&definition.object, Some(describe.object.feed_enabled));
+        fetch::comments(
+            &sf,
+            model,
+            describe.object.feed_enabled,
+            prefix.as_deref(),
+            Scope::Since(minus(watermarks.comments.or(baseline), overlap)),
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
+    let files = if definition.options.attachments_sync {
+        fetch::files_since(
+            &sf,
+            prefix.as_deref(),
+            minus(watermarks.files.or(baseline), overlap),
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
+    let linked: BTreeMap<SalesforceId, LinkId> = engine
+        .registry
+        .links_for_item(item_id)
+        .await?
+        .into_iter()
+        .map(|row| (row.record_id, row.link_id))
+        .collect();
+
+    let mut changes: BTreeMap<SalesforceId, RecordChanges> = BTreeMap::new();
+    for record in &records {
+        if let Some(id) = fetch::record_id(record) {
+            changes.entry(id).or_default().record = Some(record.clone());
+        }
+    }
+    for comment in &comments {
+        changes
+            .entry(comment.record_id.clone())
+            .or_default()
+            .comments
+            .push(comment.clone());
+    }
+    for (record, file) in &files {
+        changes
+            .entry(record.clone())
+            .or_default()
+            .files
+            .push(file.clone());
+    }
+
+    let mut jobs = Vec::new();
+    for (record, change) in changes {
+        let job = if let Some(link) = linked.get(&record) {
+            Job::Pull(*link)
+        } else if definition.options.auto_create
+            && change
+                .record
+                .as_ref()
+                .and_then(fetch::created)
+                .is_some_and(|created| baseline.is_none_or(|b| created > b))
+        {
+            Job::Create(LinkId::for_record(item_id, &record))
+        } else {
+            continue;
+        };
+        jobs.push((record, job, change));
+    }
+    let meta = Meta {
+        causation_id: None,
+        correlation_id: Some(run_id),
+    };
+    let results: Vec<(SalesforceId, Result<WorkOutcome, SyncError>)> = futures::stream::iter(jobs)
+        .map(|(record, job, change)| {
+            let engine = engine.clone();
+            let item = item.clone();
+            async move {
+                let result = match job {
+                    Job::Pull(link) => {
+                        engine
+                            .registry
+                            .run(
+                                link,
+                                PullWork {
+                                    engine: engine.clone(),
+                                    item,
+                                    changes: change,
+                                    trigger: Trigger::Scheduler,
+                                },
+                                meta,
+                            )
+                            .await
+                    }
+                    Job::Create(link) => {
+                        engine
+                            .registry
+                            .run(
+                                link,
+                                AutoCreateWork {
+                                    engine: engine.clone(),
+                                    item,
+                                    changes: change,
+                                },
+                                meta,
+                            )
+                            .await
+                    }
+                };
+                (record, result.map_err(SyncError::from))
+            }
+        })
+        .buffer_unordered(LINKS_IN_FLIGHT)
+        .collect()
+        .await;
+
+    let mut counts = RunCounts {
+        records_seen: records.len() as u64,
+        ..RunCounts::default()
+    };
+    let mut unhandled: BTreeSet<SalesforceId> = BTreeSet::new();
+    let mut errors = Vec::new();
+    for (record, result) in results {
+        match result {
+            Ok(outcome) => {
+                counts.issues_created += u64::from(outcome.issue_created);
+                counts.fields_pulled += outcome.fields_pulled;
+                counts.statuses_written += outcome.statuses_written;
+                counts.comments_paired += outcome.comments_paired;
+                counts.attachments_paired += outcome.attachments_paired;
+                counts.attachments_skipped += outcome.attachments_skipped;
+                counts.failures += outcome.failures;
+                if outcome.retry_needed {
+                    unhandled.insert(record);
+                }
+            }
+            Err(error) => {
+                counts.failures += 1;
+                errors.push(format!("{record}: {error}"));
+                unhandled.insert(record);
+            }
+        }
+    }
+    let next = advance(&watermarks, &records, &comments, &files, &unhandled);
+    let outcome = if unhandled.is_empty() {
+        ItemOutcome::Completed
+    } else {
+        ItemOutcome::Partial {
+            reason: format!(
+                "{} record(s) not handled yet; they will be read again{}",
+                unhandled.len(),
+                if errors.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", errors.join("; "))
+                }
+            ),
+        }
+    };
+    Ok(ItemRun {
+        item_id,
+        outcome,
+        counts,
+        watermarks: next,
+        salesforce_calls: 0,
+    })
+}
+
+/// New watermarks: each feed moves to the newest timestamp it handled, but the records feed
+/// stops before the first unhandled record, and the comment and file feeds do not move while a
+/// record of theirs is unhandled.
+fn advance(
+    previous: &Watermarks,
+    records: &[crate::connectors::salesforce::Record],
+    comments: &[fetch::FoundComment],
+    files: &[(SalesforceId, fetch::FoundFile)],
+    unhandled: &BTreeSet<SalesforceId>,
+) -> Watermarks {
+    let mut next = *previous;
+    for record in records {
+        if fetch::record_id(record).is_some_and(|id| unhandled.contains(&id)) {
+            break;
+        }
+        if let Some(stamp) = fetch::modstamp(record) {
+            next.records = next.records.max(Some(stamp));
+        }
+    }
+    if !comments.iter().any(|c| unhandled.contains(&c.record_id)) {
+        next.comments = next.comments.max(comments.iter().map(|c| c.created).max());
+    }
+    if !files.iter().any(|(r, _)| unhandled.contains(r)) {
+        next.files = next.files.max(files.iter().map(|(_, f)| f.created).max());
+    }
+    next
+}
