@@ -389,6 +389,21 @@ async fn compound_names_auto_numbers_and_upsert_by_external_id() {
         sf.get("/sobjects/Account/Ext_Id__c/E-1").await.body["Name"],
         "Updated"
     );
+    let a = sf
+        .patch(
+            "/sobjects/Account/Ext_Id__c/E%202",
+            json!({"Name": "Spaced"}),
+        )
+        .await;
+    assert_eq!(
+        a.status, 201,
+        "percent-encoded external ids are decoded: {}",
+        a.body
+    );
+    let rows = sf
+        .rows("SELECT Name FROM Account WHERE Ext_Id__c = 'E 2'")
+        .await;
+    assert_eq!(rows[0]["Name"], "Spaced");
     sf.stop().await;
 }
 
@@ -401,5 +416,28 @@ async fn wrong_methods_answer_method_not_allowed() {
     assert_eq!(a.status, 405);
     assert_eq!(a.code(), "METHOD_NOT_ALLOWED");
     assert_eq!(sf.post("/sobjects/CaseStatus", json!({})).await.status, 405);
+    sf.stop().await;
+}
+
+#[tokio::test]
+async fn x_prettyprint_formats_json_like_salesforce() {
+    let sf = start(Seed::Empty).await;
+    let id = sf.create("Account", json!({"Name": "Pretty"})).await;
+    let text = sf
+        .http
+        .get(sf.url(&format!("/sobjects/Account/{id}?fields=Name")))
+        .bearer_auth(&sf.token)
+        .header("X-PrettyPrint", "1")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.starts_with("{\n  \"attributes\" : {\n    \"type\" : \"Account\","),
+        "{text}"
+    );
+    assert!(text.ends_with("\"Name\" : \"Pretty\"\n}"), "{text}");
     sf.stop().await;
 }

@@ -15,6 +15,7 @@ use super::auth::{self, TokenRequest};
 use super::error::{Payload, Reply, SfError};
 use super::files;
 use super::limits;
+use super::pretty;
 use super::router::{self, Body, Ctx, RestRequest};
 use super::store::Org;
 use crate::common::{Common, Seed};
@@ -68,6 +69,11 @@ fn json_response(status: u16, body: &Value) -> HttpResponse {
 }
 
 fn reply_response(reply: Reply, extra: &[(String, String)]) -> HttpResponse {
+    render(reply, extra, false)
+}
+
+/// Renders a reply; `pretty` follows the request's `X-PrettyPrint: 1`.
+fn render(reply: Reply, extra: &[(String, String)], pretty: bool) -> HttpResponse {
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut builder = HttpResponse::build(status);
     for (k, v) in reply.headers.iter().chain(extra) {
@@ -79,7 +85,11 @@ fn reply_response(reply: Reply, extra: &[(String, String)]) -> HttpResponse {
         Payload::None => builder.finish(),
         Payload::Json(v) => builder
             .insert_header((CONTENT_TYPE, JSON_TYPE))
-            .body(serde_json::to_vec(&v).unwrap_or_default()),
+            .body(if pretty {
+                pretty::to_vec(&v)
+            } else {
+                serde_json::to_vec(&v).unwrap_or_default()
+            }),
         Payload::Raw {
             content_type,
             bytes,
@@ -215,6 +225,7 @@ async fn rest(
     if !router::known_version(version) {
         return not_found().await;
     }
+    let pretty = header(&req, "x-prettyprint").is_some_and(|v| v.trim() == "1");
     let body = read_body(&req, body).await;
     let now = common.clock.now();
     let query: Vec<(String, String)> =
@@ -224,7 +235,11 @@ async fn rest(
         match auth::authenticate(&mut org, auth::bearer(header(&req, "authorization")), now) {
             Ok(u) => u,
             Err(e) => {
-                return reply_response(Reply::error(&e).header("WWW-Authenticate", "Token"), &[]);
+                return render(
+                    Reply::error(&e).header("WWW-Authenticate", "Token"),
+                    &[],
+                    pretty,
+                );
             }
         };
     let max = org.settings.daily_api_limit;
@@ -234,7 +249,7 @@ async fn rest(
             "Sforce-Limit-Info".to_string(),
             limits::header_value(used, max),
         )];
-        return reply_response(Reply::error(&limits::exceeded()), &info);
+        return render(Reply::error(&limits::exceeded()), &info, pretty);
     }
     org.usage.record(now);
     let ctx = Ctx {
@@ -244,9 +259,10 @@ async fn rest(
         now,
         batch_size: batch_size(&req),
     };
+    let decoded = percent_encoding::percent_decode_str(rest_path).decode_utf8_lossy();
     let request = RestRequest {
         method: req.method().clone(),
-        path: format!("/{rest_path}"),
+        path: format!("/{decoded}"),
         query,
         body,
     };
@@ -256,5 +272,5 @@ async fn rest(
         limits::header_value(used + 1, max),
     )];
     drop(org);
-    reply_response(reply, &info)
+    render(reply, &info, pretty)
 }

@@ -18,6 +18,7 @@ pub mod files;
 pub mod http;
 pub mod ids;
 pub mod limits;
+pub mod pretty;
 pub mod query;
 pub mod records;
 pub mod router;
