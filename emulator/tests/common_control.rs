@@ -114,6 +114,16 @@ async fn the_clock_can_be_frozen_and_advanced() {
         .await
         .expect("json");
     assert_eq!(state["now"], "2024-05-01T10:05:00Z");
+    let answered = http
+        .get(format!("{base}/api/x"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        answered.headers()["date"],
+        "Wed, 01 May 2024 10:05:00 GMT",
+        "the Date header follows the emulated clock"
+    );
     let bad = http
         .post(format!("{base}/__emulator/clock/advance"))
         .json(&json!({}))

@@ -70,6 +70,11 @@ pub enum ItemOutcome {
 pub struct Watermarks {
     /// Records: `SystemModstamp` of the last record handled in order.
     pub records: Option<DateTime<Utc>>,
+    /// Salesforce's clock when the records query answered. Once it is an overlap past the
+    /// records watermark, no transaction committed late can still appear behind the watermark,
+    /// so the next window starts at the watermark itself instead of an overlap before it.
+    #[serde(default)]
+    pub records_read_at: Option<DateTime<Utc>>,
     /// Comments (CaseComment, FeedItem, FeedComment): `CreatedDate` of the last one handled.
     pub comments: Option<DateTime<Utc>>,
     /// Files (ContentVersion): `CreatedDate` of the last one handled.

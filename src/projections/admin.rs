@@ -162,6 +162,10 @@ impl Projection for AdminView {
                     if let Some(mut item) = rows.get_json::<AdminItem>(&key)? {
                         item.watermarks = Watermarks {
                             records: run.watermarks.records.or(item.watermarks.records),
+                            records_read_at: run
+                                .watermarks
+                                .records_read_at
+                                .or(item.watermarks.records_read_at),
                             comments: run.watermarks.comments.or(item.watermarks.comments),
                             files: run.watermarks.files.or(item.watermarks.files),
                         };

@@ -41,6 +41,9 @@ pub struct LinkRow {
     pub linked: bool,
     /// When it was (last) linked.
     pub linked_at: DateTime<Utc>,
+    /// `SystemModstamp` of the record when its values were last observed.
+    #[serde(default)]
+    pub observed_modstamp: Option<DateTime<Utc>>,
 }
 
 /// Key of a link's row.
@@ -96,6 +99,7 @@ impl Projection for LinkIndex {
                     origin: e.origin,
                     linked: true,
                     linked_at: event.recorded_at,
+                    observed_modstamp: None,
                 };
                 put_memberships(rows, &row);
                 rows.put_json(&link_key(link_id), &row);
@@ -106,6 +110,12 @@ impl Projection for LinkIndex {
                     rows.delete(format!("{}{link_id}", record_prefix(&row.record_id)));
                     rows.delete(format!("{}{link_id}", item_prefix(row.item_id)));
                     row.linked = false;
+                    rows.put_json(&link_key(link_id), &row);
+                }
+            }
+            LinkEvent::RecordObserved(e) => {
+                if let Some(mut row) = rows.get_json::<LinkRow>(&link_key(link_id))? {
+                    row.observed_modstamp = e.system_modstamp.or(row.observed_modstamp);
                     rows.put_json(&link_key(link_id), &row);
                 }
             }

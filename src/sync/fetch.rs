@@ -151,19 +151,20 @@ pub fn soql_datetime(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// Records of the item's object changed at or after `since`, oldest first.
+/// Records of the item's object changed at or after `since`, oldest first, with Salesforce's
+/// clock when it answered.
 pub async fn changed_records(
     sf: &SalesforceClient,
     definition: &ItemDefinition,
     since: Option<DateTime<Utc>>,
-) -> Result<Vec<Record>, SyncError> {
+) -> Result<(Vec<Record>, Option<DateTime<Utc>>), SyncError> {
     let soql = format!(
         "SELECT {} FROM {}{} ORDER BY SystemModstamp ASC, Id ASC",
         record_fields(definition).join(", "),
         definition.object,
         since_clause("SystemModstamp", since)
     );
-    Ok(sf.query(&soql).await?)
+    Ok(sf.query_timed(&soql).await?)
 }
 
 /// One record with the item's fields.

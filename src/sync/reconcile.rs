@@ -118,6 +118,23 @@ fn minus(t: Option<DateTime<Utc>>, overlap: Duration) -> Option<DateTime<Utc>> {
     t.map(|t| t - overlap)
 }
 
+/// Where the records window starts. A transaction can become visible after a later one, with an
+/// earlier `SystemModstamp`, for as long as it runs; so the window reaches back an overlap before
+/// the watermark — unless the last read happened (by Salesforce's clock, less a second for the
+/// `Date` header's rounding) an overlap or more after the watermark, in which case nothing
+/// older than the watermark can still appear.
+pub fn records_window_start(
+    watermarks: &Watermarks,
+    baseline: Option<DateTime<Utc>>,
+    overlap: Duration,
+) -> Option<DateTime<Utc>> {
+    match (watermarks.records, watermarks.records_read_at) {
+        (Some(mark), Some(read)) if read - Duration::seconds(1) >= mark + overlap => Some(mark),
+        (Some(mark), _) => Some(mark - overlap),
+        (None, _) => minus(baseline, overlap),
+    }
+}
+
 /// Reconciles one item.
 pub async fn reconcile_item(
     engine: Arc<Engine>,
@@ -158,10 +175,10 @@ pub async fn reconcile_item(
             )
         })?;
     let prefix = describe.object.key_prefix.clone();
-    let records = fetch::changed_records(
+    let (records, read_at) = fetch::changed_records(
         &sf,
         definition,
-        minus(watermarks.records.or(baseline), overlap),
+        records_window_start(&watermarks, baseline, overlap),
     )
     .await?;
     let comments = if definition.options.comments_sync {
@@ -187,12 +204,12 @@ pub async fn reconcile_item(
     } else {
         Vec::new()
     };
-    let linked: BTreeMap<SalesforceId, LinkId> = engine
+    let linked: BTreeMap<SalesforceId, crate::projections::links::LinkRow> = engine
         .registry
         .links_for_item(item_id)
         .await?
         .into_iter()
-        .map(|row| (row.record_id, row.link_id))
+        .map(|row| (row.record_id.clone(), row))
         .collect();
 
     let mut changes: BTreeMap<SalesforceId, RecordChanges> = BTreeMap::new();
@@ -219,7 +236,18 @@ pub async fn reconcile_item(
     let mut jobs = Vec::new();
     for (record, change) in changes {
         let job = if let Some(link) = linked.get(&record) {
-            Job::Pull(*link)
+            // Seen again only because the window overlaps: its link already observed it.
+            let already_observed = change.comments.is_empty()
+                && change.files.is_empty()
+                && change
+                    .record
+                    .as_ref()
+                    .and_then(fetch::modstamp)
+                    .is_some_and(|m| link.observed_modstamp.is_some_and(|o| m <= o));
+            if already_observed {
+                continue;
+            }
+            Job::Pull(link.link_id)
         } else if definition.options.auto_create
             && change
                 .record
@@ -307,7 +335,8 @@ pub async fn reconcile_item(
             }
         }
     }
-    let next = advance(&watermarks, &records, &comments, &files, &unhandled);
+    let mut next = advance(&watermarks, &records, &comments, &files, &unhandled);
+    next.records_read_at = read_at.or(watermarks.records_read_at);
     let outcome = if unhandled.is_empty() {
         ItemOutcome::Completed
     } else {
@@ -358,4 +387,63 @@ fn advance(
         next.files = next.files.max(files.iter().map(|(_, f)| f.created).max());
     }
     next
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s)
+            .map(|t| t.with_timezone(&Utc))
+            .expect("time")
+    }
+
+    #[test]
+    fn the_window_reaches_back_an_overlap_until_a_later_read_proves_it_settled() {
+        let overlap = Duration::seconds(60);
+        let mark = at("2024-05-01T10:00:00Z");
+        let recent = Watermarks {
+            records: Some(mark),
+            records_read_at: Some(at("2024-05-01T10:00:30Z")),
+            ..Watermarks::default()
+        };
+        assert_eq!(
+            records_window_start(&recent, None, overlap),
+            Some(mark - overlap)
+        );
+        let settled = Watermarks {
+            records_read_at: Some(at("2024-05-01T10:05:00Z")),
+            ..recent
+        };
+        assert_eq!(records_window_start(&settled, None, overlap), Some(mark));
+        let first = Watermarks::default();
+        assert_eq!(
+            records_window_start(&first, Some(mark), overlap),
+            Some(mark - overlap)
+        );
+        assert_eq!(records_window_start(&first, None, overlap), None);
+    }
+
+    #[test]
+    fn the_records_watermark_stops_before_the_first_unhandled_record() {
+        let record = |id: &str, stamp: &str| {
+            let mut r = crate::connectors::salesforce::Record::new();
+            r.insert("Id".into(), id.into());
+            r.insert("SystemModstamp".into(), stamp.into());
+            r
+        };
+        let records = vec![
+            record("500xx000000bQ2L", "2024-05-01T10:00:00.000+0000"),
+            record("500xx000000bQ3L", "2024-05-01T10:01:00.000+0000"),
+            record("500xx000000bQ4L", "2024-05-01T10:02:00.000+0000"),
+        ];
+        let failed: BTreeSet<SalesforceId> = [SalesforceId::parse("500xx000000bQ3L").expect("id")]
+            .into_iter()
+            .collect();
+        let next = advance(&Watermarks::default(), &records, &[], &[], &failed);
+        assert_eq!(next.records, Some(at("2024-05-01T10:00:00Z")));
+        let next = advance(&Watermarks::default(), &records, &[], &[], &BTreeSet::new());
+        assert_eq!(next.records, Some(at("2024-05-01T10:02:00Z")));
+    }
 }

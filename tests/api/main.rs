@@ -3,7 +3,10 @@
 
 mod actors;
 mod audit;
+mod connection;
 mod health;
 mod helpers;
+mod items;
 mod projections;
 mod webhooks;
+mod world;

@@ -55,7 +55,9 @@ pub async fn intercept(
                 .requests
                 .record(&method, &path, &query, status.as_u16(), true);
             tracing::debug!(%method, %path, status = status.as_u16(), "injected response");
-            return Ok(req.into_response(response));
+            let mut response = req.into_response(response);
+            set_date(&common, response.headers_mut());
+            return Ok(response);
         }
         Some(FaultAction::Drop) => {
             common.requests.record(&method, &path, &query, 0, true);
@@ -68,11 +70,25 @@ pub async fn intercept(
         }
         None => {}
     }
-    let response = next.call(req).await?;
+    let mut response = next.call(req).await?;
     common
         .requests
         .record(&method, &path, &query, response.status().as_u16(), false);
+    set_date(&common, response.headers_mut());
     Ok(response.map_into_boxed_body())
+}
+
+/// Both APIs send a `Date` header; clients may read the server's clock from it, so it follows
+/// the emulated clock rather than the machine's.
+fn set_date(common: &Common, headers: &mut actix_web::http::header::HeaderMap) {
+    let date = common
+        .clock
+        .now()
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    if let Ok(value) = HeaderValue::try_from(date) {
+        headers.insert(actix_web::http::header::DATE, value);
+    }
 }
 
 /// A response whose body fails at once, which makes the server abort the connection: the client

@@ -46,6 +46,7 @@ pub struct QueryPager {
     batch_size: Option<u32>,
     next: PagerState,
     total_size: Option<u64>,
+    answered_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +72,13 @@ impl QueryPager {
     /// `totalSize`, once the first page is read.
     pub fn total_size(&self) -> Option<u64> {
         self.total_size
+    }
+
+    /// Salesforce's clock when it answered the first page (its `Date` header, to the second):
+    /// the query saw every transaction committed a moment before. Incremental windows use it
+    /// to know when a late-committed change can no longer appear behind their watermark.
+    pub fn answered_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.answered_at
     }
 
     /// The next page, or `None` after the last one.
@@ -99,6 +107,12 @@ impl QueryPager {
                         |r| with_options(r.query(&query)),
                     )
                     .await?;
+                self.answered_at = response
+                    .headers()
+                    .get(reqwest::header::DATE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
+                    .map(|t| t.with_timezone(&chrono::Utc));
                 super::client::read_json("SOQL query", response).await?
             }
             PagerState::Next(url) => {
@@ -147,7 +161,22 @@ impl SalesforceClient {
             batch_size: None,
             next: PagerState::Start,
             total_size: None,
+            answered_at: None,
         }
+    }
+
+    /// Like [`SalesforceClient::query`], with Salesforce's clock when it answered
+    /// ([`QueryPager::answered_at`]).
+    pub async fn query_timed(
+        &self,
+        soql: &str,
+    ) -> Result<(Vec<Record>, Option<chrono::DateTime<chrono::Utc>>), SalesforceError> {
+        let mut pager = self.pager(soql);
+        let mut rows = Vec::new();
+        while let Some(page) = pager.next_page().await? {
+            rows.extend(page.records);
+        }
+        Ok((rows, pager.answered_at()))
     }
 
     /// Runs `soql` and follows `nextRecordsUrl` to the end; every row in one vector.
