@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::codec::Catalogued;
-use crate::domain::ids::ItemId;
+use crate::domain::ids::{ItemId, SalesforceId};
 
 /// What started a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,10 +66,13 @@ pub enum ItemOutcome {
 
 /// Where the next incremental queries of an item start: one position per feed, because a new
 /// comment or file does not move its record's `SystemModstamp`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Watermarks {
     /// Records: `SystemModstamp` of the last record handled in order.
     pub records: Option<DateTime<Utc>>,
+    /// Records: `Id` of that last record, to tell apart records sharing its `SystemModstamp`.
+    #[serde(default)]
+    pub records_last_id: Option<SalesforceId>,
     /// Salesforce's clock when the records query answered. Once it is an overlap past the
     /// records watermark, no transaction committed late can still appear behind the watermark,
     /// so the next window starts at the watermark itself instead of an overlap before it.

@@ -151,7 +151,7 @@ impl Projection for AdminView {
                         finished_at: event.recorded_at,
                         outcome: run.outcome.clone(),
                         counts: run.counts,
-                        watermarks: run.watermarks,
+                        watermarks: run.watermarks.clone(),
                         salesforce_calls: run.salesforce_calls,
                     };
                     rows.put_json(
@@ -162,6 +162,10 @@ impl Projection for AdminView {
                     if let Some(mut item) = rows.get_json::<AdminItem>(&key)? {
                         item.watermarks = Watermarks {
                             records: run.watermarks.records.or(item.watermarks.records),
+                            records_last_id: match run.watermarks.records {
+                                Some(_) => run.watermarks.records_last_id.clone(),
+                                None => item.watermarks.records_last_id.clone(),
+                            },
                             records_read_at: run
                                 .watermarks
                                 .records_read_at

@@ -151,18 +151,43 @@ pub fn soql_datetime(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// Records of the item's object changed at or after `since`, oldest first, with Salesforce's
-/// clock when it answered.
+/// Which changed records to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordWindow {
+    /// Every record.
+    All,
+    /// Records changed at or after this time.
+    Since(DateTime<Utc>),
+    /// Records after this (SystemModstamp, Id) position, in that order.
+    After(DateTime<Utc>, SalesforceId),
+}
+
+impl RecordWindow {
+    fn clause(&self) -> String {
+        match self {
+            RecordWindow::All => String::new(),
+            RecordWindow::Since(t) => since_clause("SystemModstamp", Some(*t)),
+            RecordWindow::After(t, id) => format!(
+                " WHERE (SystemModstamp > {at} OR (SystemModstamp = {at} AND Id > {id}))",
+                at = soql_datetime(*t),
+                id = soql_quote(id.as_str())
+            ),
+        }
+    }
+}
+
+/// Records of the item's object changed in `window`, oldest first (by `SystemModstamp`, then
+/// `Id`), with Salesforce's clock when it answered.
 pub async fn changed_records(
     sf: &SalesforceClient,
     definition: &ItemDefinition,
-    since: Option<DateTime<Utc>>,
+    window: &RecordWindow,
 ) -> Result<(Vec<Record>, Option<DateTime<Utc>>), SyncError> {
     let soql = format!(
         "SELECT {} FROM {}{} ORDER BY SystemModstamp ASC, Id ASC",
         record_fields(definition).join(", "),
         definition.object,
-        since_clause("SystemModstamp", since)
+        window.clause()
     );
     Ok(sf.query_timed(&soql).await?)
 }

@@ -16,7 +16,7 @@ use chrono::{DateTime, Duration, Utc};
 use futures::StreamExt;
 use uuid::Uuid;
 
-use super::fetch::{self, Scope};
+use super::fetch::{self, RecordWindow, Scope};
 use super::work::create::AutoCreateWork;
 use super::work::pull::PullWork;
 use super::work::{ItemSnapshot, RecordChanges, WorkOutcome};
@@ -118,20 +118,26 @@ fn minus(t: Option<DateTime<Utc>>, overlap: Duration) -> Option<DateTime<Utc>> {
     t.map(|t| t - overlap)
 }
 
-/// Where the records window starts. A transaction can become visible after a later one, with an
-/// earlier `SystemModstamp`, for as long as it runs; so the window reaches back an overlap before
-/// the watermark — unless the last read happened (by Salesforce's clock, less a second for the
+/// Which records to read. A transaction can become visible after a later one, with an earlier
+/// `SystemModstamp`, for as long as it runs; so the window reaches back an overlap before the
+/// watermark — unless the last read happened (by Salesforce's clock, less a second for the
 /// `Date` header's rounding) an overlap or more after the watermark, in which case nothing
-/// older than the watermark can still appear.
-pub fn records_window_start(
+/// older can still appear and the window starts right after the last record handled.
+pub fn records_window(
     watermarks: &Watermarks,
     baseline: Option<DateTime<Utc>>,
     overlap: Duration,
-) -> Option<DateTime<Utc>> {
-    match (watermarks.records, watermarks.records_read_at) {
-        (Some(mark), Some(read)) if read - Duration::seconds(1) >= mark + overlap => Some(mark),
-        (Some(mark), _) => Some(mark - overlap),
-        (None, _) => minus(baseline, overlap),
+) -> RecordWindow {
+    match (
+        watermarks.records,
+        watermarks.records_read_at,
+        &watermarks.records_last_id,
+    ) {
+        (Some(mark), Some(read), Some(id)) if read - Duration::seconds(1) >= mark + overlap => {
+            RecordWindow::After(mark, id.clone())
+        }
+        (Some(mark), _, _) => RecordWindow::Since(mark - overlap),
+        (None, _, _) => minus(baseline, overlap).map_or(RecordWindow::All, RecordWindow::Since),
     }
 }
 
@@ -178,7 +184,7 @@ pub async fn reconcile_item(
     let (records, read_at) = fetch::changed_records(
         &sf,
         definition,
-        records_window_start(&watermarks, baseline, overlap),
+        &records_window(&watermarks, baseline, overlap),
     )
     .await?;
     let comments = if definition.options.comments_sync {
@@ -371,13 +377,17 @@ fn advance(
     files: &[(SalesforceId, fetch::FoundFile)],
     unhandled: &BTreeSet<SalesforceId>,
 ) -> Watermarks {
-    let mut next = *previous;
+    let mut next = previous.clone();
     for record in records {
-        if fetch::record_id(record).is_some_and(|id| unhandled.contains(&id)) {
+        let id = fetch::record_id(record);
+        if id.as_ref().is_some_and(|id| unhandled.contains(id)) {
             break;
         }
         if let Some(stamp) = fetch::modstamp(record) {
-            next.records = next.records.max(Some(stamp));
+            if next.records.is_none_or(|m| stamp >= m) {
+                next.records = Some(stamp);
+                next.records_last_id = id;
+            }
         }
     }
     if !comments.iter().any(|c| unhandled.contains(&c.record_id)) {
@@ -403,26 +413,31 @@ mod tests {
     fn the_window_reaches_back_an_overlap_until_a_later_read_proves_it_settled() {
         let overlap = Duration::seconds(60);
         let mark = at("2024-05-01T10:00:00Z");
+        let last = SalesforceId::parse("500xx000000bQ2L").expect("id");
         let recent = Watermarks {
             records: Some(mark),
+            records_last_id: Some(last.clone()),
             records_read_at: Some(at("2024-05-01T10:00:30Z")),
             ..Watermarks::default()
         };
         assert_eq!(
-            records_window_start(&recent, None, overlap),
-            Some(mark - overlap)
+            records_window(&recent, None, overlap),
+            RecordWindow::Since(mark - overlap)
         );
         let settled = Watermarks {
             records_read_at: Some(at("2024-05-01T10:05:00Z")),
-            ..recent
+            ..recent.clone()
         };
-        assert_eq!(records_window_start(&settled, None, overlap), Some(mark));
+        assert_eq!(
+            records_window(&settled, None, overlap),
+            RecordWindow::After(mark, last)
+        );
         let first = Watermarks::default();
         assert_eq!(
-            records_window_start(&first, Some(mark), overlap),
-            Some(mark - overlap)
+            records_window(&first, Some(mark), overlap),
+            RecordWindow::Since(mark - overlap)
         );
-        assert_eq!(records_window_start(&first, None, overlap), None);
+        assert_eq!(records_window(&first, None, overlap), RecordWindow::All);
     }
 
     #[test]
@@ -443,6 +458,10 @@ mod tests {
             .collect();
         let next = advance(&Watermarks::default(), &records, &[], &[], &failed);
         assert_eq!(next.records, Some(at("2024-05-01T10:00:00Z")));
+        assert_eq!(
+            next.records_last_id.map(|i| i.to_15().to_string()),
+            Some("500xx000000bQ2L".to_string())
+        );
         let next = advance(&Watermarks::default(), &records, &[], &[], &BTreeSet::new());
         assert_eq!(next.records, Some(at("2024-05-01T10:02:00Z")));
     }

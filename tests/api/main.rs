@@ -3,10 +3,13 @@
 
 mod actors;
 mod audit;
+mod budget;
 mod connection;
 mod health;
 mod helpers;
 mod items;
+mod panel;
 mod projections;
+mod reconcile;
 mod webhooks;
 mod world;
