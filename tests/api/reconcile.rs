@@ -273,7 +273,7 @@ async fn status_starts_from_salesforce_then_follows_the_later_side() {
         .await;
     world.sync(&item).await;
     assert_eq!(jira_status(&world, "SUP-3").await, "In Progress");
-    let (_, history) = world.get(&format!("/api/issues/SUP-3/panel")).await;
+    let (_, history) = world.get("/api/issues/SUP-3/panel").await;
     let link_id = history["cards"][0]["link"]["link_id"]
         .as_str()
         .expect("link")
@@ -330,7 +330,7 @@ async fn a_salesforce_outage_and_an_expired_session_lose_nothing_and_hold_the_wa
     let (_, versions) = world
         .sf_rest(
             reqwest::Method::GET,
-            &format!("query?q=SELECT+Id+FROM+ContentVersion+WHERE+Title+%3D+%27first.txt%27"),
+            "query?q=SELECT+Id+FROM+ContentVersion+WHERE+Title+%3D+%27first.txt%27",
             None,
         )
         .await;
