@@ -23,6 +23,7 @@ DESCRIPTIONS = {
     "link.attachment_skipped": "A file was not copied, with the reason (over the ceiling, over Jira's upload limit).",
     "link.note_written": "The link note (issue key, URL, item name, manual or automatic) now stands on the Salesforce record.",
     "link.sync_failed": "An operation failed; `will_retry` says whether a retry can succeed and `next_retry_at` when it is due. Failures appear on the item's attention list and the card until the operation next succeeds.",
+    "link.failure_dismissed": "An admin dismissed a failure from the item's dead-letter list; it no longer needs attention and is not retried.",
     "link.remote_write_intended": "Recorded durably *before* a remote create (issue, comment, file, note). `marker` is what the created object carries; after a crash an unsettled intent is re-driven by looking for the marker first.",
     "link.remote_write_settled": "How an intended create ended: `created`, `found_existing` (found by its marker after a restart) or `abandoned`.",
     "item.defined": "A Smart Connected Item was created; carries the whole definition, the labels and baseline of the moment (`context`: the newest `SystemModstamp` of the object, after which scheduled runs start) and the warnings shown on save.",

@@ -138,6 +138,11 @@ impl Application {
         crate::sync::connection::restore(&engine)
             .await
             .map_err(|e| StartupError::Config(format!("salesforce connection: {e}")))?;
+        {
+            let engine = engine.clone();
+            let cancel = cancel.clone();
+            runtime.spawn(async move { crate::sync::inbox::run(engine, cancel).await });
+        }
         let reconciler = Arc::new(EngineReconciler::new(engine.clone()));
         let scheduler = {
             let scheduler = Scheduler::new(

@@ -252,6 +252,15 @@ fn describe_link(event: &LinkEvent) -> Description {
                 (false, _) => "a retry cannot succeed: needs attention".into(),
             }),
         ),
+        LinkEvent::FailureDismissed(e) => (
+            None,
+            format!(
+                "Dismissed the {} failure {}",
+                e.operation,
+                trigger_text(e.trigger)
+            ),
+            None,
+        ),
         LinkEvent::RemoteWriteIntended(e) => (
             Some(e.target),
             format!(

@@ -130,6 +130,17 @@ pub fn fingerprint_value(value: &Value) -> Fingerprint {
     Fingerprint::of("value", canonical_json(value).as_bytes())
 }
 
+/// Fingerprint of a field value in Salesforce terms: text compared as text (whitespace and line
+/// endings normalised, so a round trip through Jira's rich text still matches), anything else
+/// as canonical JSON. Both directions of field sync record and compare these, so a value
+/// written to one side is recognised when it comes back from the other.
+pub fn fingerprint_field_value(value: &Value) -> Fingerprint {
+    match value {
+        Value::String(text) => fingerprint_text(text),
+        other => fingerprint_value(other),
+    }
+}
+
 /// Fingerprints a file by name and size: enough to recognise the file we just uploaded when
 /// it is listed again, without downloading it.
 pub fn fingerprint_file(name: &str, size: u64) -> Fingerprint {

@@ -67,6 +67,8 @@ pub struct LinkState {
     pub comments_by_jira: BTreeMap<String, Vec<SalesforceId>>,
     /// Salesforce comment ids already paired (either direction).
     pub comments_by_salesforce: BTreeSet<SalesforceId>,
+    /// Fingerprint of the last text mirrored, per Jira-written comment (to mirror edits).
+    pub jira_comment_fingerprints: BTreeMap<String, String>,
     /// Jira attachment id → Salesforce ContentVersion id.
     pub attachments_by_jira: BTreeMap<String, SalesforceId>,
     /// Salesforce ContentVersion ids already paired.
@@ -140,6 +142,11 @@ pub fn evolve(mut state: LinkState, event: &LinkEvent) -> LinkState {
         }
         LinkEvent::StatusNotWritten(e) => state.status_not_written = Some(e.reason.clone()),
         LinkEvent::CommentPaired(e) => {
+            if e.origin == crate::domain::side::Side::Jira {
+                state
+                    .jira_comment_fingerprints
+                    .insert(e.jira_comment_id.clone(), e.fingerprint.clone());
+            }
             state
                 .comments_by_jira
                 .insert(e.jira_comment_id.clone(), e.salesforce_ids.clone());
@@ -147,7 +154,11 @@ pub fn evolve(mut state: LinkState, event: &LinkEvent) -> LinkState {
                 .comments_by_salesforce
                 .extend(e.salesforce_ids.iter().cloned());
         }
-        LinkEvent::CommentUpdated(_) => {}
+        LinkEvent::CommentUpdated(e) => {
+            state
+                .jira_comment_fingerprints
+                .insert(e.jira_comment_id.clone(), e.fingerprint.clone());
+        }
         LinkEvent::AttachmentPaired(e) => {
             state
                 .attachments_by_jira
@@ -163,6 +174,7 @@ pub fn evolve(mut state: LinkState, event: &LinkEvent) -> LinkState {
         LinkEvent::SyncFailed(e) => {
             state.failures.insert(e.operation.clone(), e.clone());
         }
+        LinkEvent::FailureDismissed(_) => {}
         LinkEvent::RemoteWriteIntended(e) => {
             state.open_intents.insert(e.intent_id, e.clone());
         }

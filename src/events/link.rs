@@ -286,6 +286,15 @@ pub struct SyncFailed {
     pub next_retry_at: Option<DateTime<Utc>>,
 }
 
+/// Payload of `link.failure_dismissed`: an admin dismissed a failure from the dead-letter list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailureDismissed {
+    /// The operation whose failure was dismissed.
+    pub operation: String,
+    /// Who dismissed it.
+    pub trigger: Trigger,
+}
+
 /// Payload of `link.remote_write_intended`: recorded durably before a remote create.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RemoteWriteIntended {
@@ -353,6 +362,9 @@ pub enum LinkEvent {
     /// An operation failed.
     #[serde(rename = "link.sync_failed")]
     SyncFailed(SyncFailed),
+    /// A failure was dismissed by an admin.
+    #[serde(rename = "link.failure_dismissed")]
+    FailureDismissed(FailureDismissed),
     /// A remote create is about to happen.
     #[serde(rename = "link.remote_write_intended")]
     RemoteWriteIntended(RemoteWriteIntended),
@@ -379,6 +391,7 @@ impl Catalogued for LinkEvent {
             LinkEvent::AttachmentSkipped(_) => "link.attachment_skipped",
             LinkEvent::LinkNoteWritten(_) => "link.note_written",
             LinkEvent::SyncFailed(_) => "link.sync_failed",
+            LinkEvent::FailureDismissed(_) => "link.failure_dismissed",
             LinkEvent::RemoteWriteIntended(_) => "link.remote_write_intended",
             LinkEvent::RemoteWriteSettled(_) => "link.remote_write_settled",
         }
@@ -404,11 +417,13 @@ pub mod operations {
     pub const LINK_NOTE: &str = "link_note";
     /// Reading the Salesforce record.
     pub const READ_RECORD: &str = "read_record";
+    /// Reading the Jira issue.
+    pub const READ_ISSUE: &str = "read_issue";
 }
 
 impl LinkEvent {
     /// The operation whose earlier failure this event proves resolved, if any.
-    pub fn resolves_operation(&self) -> Option<&'static str> {
+    pub fn resolves_operation(&self) -> Option<&str> {
         match self {
             LinkEvent::FieldPulled(_) => Some(operations::PULL_FIELDS),
             LinkEvent::FieldPushed(_) => Some(operations::PUSH_FIELDS),
@@ -421,6 +436,7 @@ impl LinkEvent {
             }
             LinkEvent::LinkNoteWritten(_) => Some(operations::LINK_NOTE),
             LinkEvent::RecordObserved(_) => Some(operations::READ_RECORD),
+            LinkEvent::FailureDismissed(e) => Some(e.operation.as_str()),
             _ => None,
         }
     }

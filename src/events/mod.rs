@@ -124,6 +124,7 @@ pub const EVENT_TYPES: &[&str] = &[
     "link.attachment_skipped",
     "link.note_written",
     "link.sync_failed",
+    "link.failure_dismissed",
     "link.remote_write_intended",
     "link.remote_write_settled",
     "item.defined",

@@ -82,6 +82,9 @@ pub struct Watermarks {
     pub comments: Option<DateTime<Utc>>,
     /// Files (ContentVersion): `CreatedDate` of the last one handled.
     pub files: Option<DateTime<Utc>>,
+    /// Jira: `updated` of the last linked issue swept, for changes a webhook did not bring.
+    #[serde(default)]
+    pub jira: Option<DateTime<Utc>>,
 }
 
 /// One item's part of a run.

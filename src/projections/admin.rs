@@ -172,6 +172,7 @@ impl Projection for AdminView {
                                 .or(item.watermarks.records_read_at),
                             comments: run.watermarks.comments.or(item.watermarks.comments),
                             files: run.watermarks.files.or(item.watermarks.files),
+                            jira: run.watermarks.jira.or(item.watermarks.jira),
                         };
                         item.latest_run = Some(row);
                         rows.put_json(&key, &item);

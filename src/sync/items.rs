@@ -323,7 +323,9 @@ fn refuse(validation: Validation) -> SyncError {
 }
 
 async fn settle(engine: &Engine, seq: u64, id: ItemId) -> Result<ItemRow, SyncError> {
-    engine.admin_view()?.wait_for(seq, VIEW_WAIT).await;
+    for view in engine.projections.handles() {
+        view.wait_for(seq, VIEW_WAIT).await;
+    }
     Ok(get(engine, id).await?.row)
 }
 

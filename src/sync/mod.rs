@@ -10,6 +10,7 @@ pub mod connection;
 pub mod engine;
 pub mod error;
 pub mod fetch;
+pub mod inbox;
 pub mod items;
 pub mod panel;
 pub mod reconcile;

@@ -203,6 +203,7 @@ async fn item_for(
     key: &JiraIssueKey,
     item: ItemId,
 ) -> Result<PanelItem, SyncError> {
+    engine.panel_view()?.wait_for_head(VIEW_WAIT).await;
     let view = engine.panel_view()?.view();
     let found = read_json::<PanelItem>(view.as_ref(), &panel::item_key(item))?
         .ok_or_else(|| SyncError::not_found("item_not_found", format!("no item {item}")))?;

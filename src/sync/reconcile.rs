@@ -19,6 +19,7 @@ use uuid::Uuid;
 use super::fetch::{self, RecordWindow, Scope};
 use super::work::create::AutoCreateWork;
 use super::work::pull::PullWork;
+use super::work::push::PushWork;
 use super::work::{ItemSnapshot, RecordChanges, WorkOutcome};
 use super::{catalogue, Engine, SyncError};
 use crate::actors::Reconciler;
@@ -148,6 +149,12 @@ pub async fn reconcile_item(
     run_id: Uuid,
 ) -> Result<ItemRun, SyncError> {
     let (item, watermarks) = snapshot(&engine, item_id).await?;
+    let defined_at = {
+        let view = engine.admin_view()?.view();
+        read_json::<AdminItem>(view.as_ref(), &admin::item_key(item_id))?
+            .map(|row| row.defined_at)
+            .unwrap_or_else(Utc::now)
+    };
     let definition = &item.definition;
     let sf = engine.salesforce()?;
     if let Some(usage) = sf.api_usage() {
@@ -343,7 +350,31 @@ pub async fn reconcile_item(
     }
     let mut next = advance(&watermarks, &records, &comments, &files, &unhandled);
     next.records_read_at = read_at.or(watermarks.records_read_at);
-    let outcome = if unhandled.is_empty() {
+    let pushes_from_jira = definition.mode == crate::domain::item::SyncMode::TwoWay
+        || definition.options.status_sync.is_some();
+    if pushes_from_jira {
+        let by_issue: BTreeMap<String, LinkId> = linked
+            .values()
+            .map(|row| (row.issue_key.to_string(), row.link_id))
+            .collect();
+        let since = watermarks.jira.or(Some(defined_at)).map(|t| t - overlap);
+        match sweep_jira(&engine, &item, since, &by_issue, meta).await {
+            Ok((swept, newest, all_handled)) => {
+                counts.statuses_written += swept.statuses_written;
+                counts.comments_paired += swept.comments_paired;
+                counts.attachments_paired += swept.attachments_paired;
+                counts.attachments_skipped += swept.attachments_skipped;
+                counts.failures += swept.failures;
+                if all_handled {
+                    next.jira = next.jira.max(newest);
+                } else {
+                    errors.push("some Jira changes could not be applied yet".into());
+                }
+            }
+            Err(error) => errors.push(format!("Jira sweep: {error}")),
+        }
+    }
+    let outcome = if unhandled.is_empty() && errors.is_empty() {
         ItemOutcome::Completed
     } else {
         ItemOutcome::Partial {
@@ -365,6 +396,68 @@ pub async fn reconcile_item(
         watermarks: next,
         salesforce_calls: 0,
     })
+}
+
+/// Applies Jira-side changes of the item's linked issues that no webhook brought (sfjira was
+/// down, a delivery was lost): one JQL search since the Jira watermark, then the push work of
+/// each linked issue found. Returns the counts, the newest `updated` seen, and whether every
+/// issue was handled.
+async fn sweep_jira(
+    engine: &Arc<Engine>,
+    item: &ItemSnapshot,
+    since: Option<DateTime<Utc>>,
+    by_issue: &BTreeMap<String, LinkId>,
+    meta: crate::events::Meta,
+) -> Result<(WorkOutcome, Option<DateTime<Utc>>, bool), SyncError> {
+    let Some(project) = item.definition.jira_projects.first() else {
+        return Ok((WorkOutcome::default(), None, true));
+    };
+    let mut jql = format!(
+        "project = {}",
+        crate::domain::escape::jql_quote(project.as_str())
+    );
+    if let Some(since) = since {
+        jql.push_str(&format!(" AND updated >= {}", since.timestamp_millis()));
+    }
+    jql.push_str(" ORDER BY updated ASC");
+    let issues = engine
+        .jira()?
+        .search_jql(&jql, &["updated"], &[], None)
+        .await?;
+    let newest = issues.iter().filter_map(|i| i.updated()).max();
+    let jobs: Vec<LinkId> = issues
+        .iter()
+        .filter_map(|i| i.key.as_ref())
+        .filter_map(|k| by_issue.get(&k.to_string()).copied())
+        .collect();
+    let results: Vec<Result<WorkOutcome, crate::actors::LinkError>> = futures::stream::iter(jobs)
+        .map(|link| {
+            let engine = engine.clone();
+            let work = PushWork {
+                engine: engine.clone(),
+                item: item.clone(),
+                trigger: Trigger::Scheduler,
+            };
+            async move { engine.registry.run(link, work, meta).await }
+        })
+        .buffer_unordered(LINKS_IN_FLIGHT)
+        .collect()
+        .await;
+    let mut total = WorkOutcome::default();
+    let mut all_handled = true;
+    for result in results {
+        match result {
+            Ok(outcome) => {
+                all_handled &= !outcome.retry_needed;
+                total.add(outcome);
+            }
+            Err(_) => {
+                all_handled = false;
+                total.failures += 1;
+            }
+        }
+    }
+    Ok((total, newest, all_handled))
 }
 
 /// New watermarks: each feed moves to the newest timestamp it handled, but the records feed

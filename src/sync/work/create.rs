@@ -13,7 +13,7 @@ use super::intent::{create_once, CreateFailed, Created, Intent, RemoteRef};
 use super::{note, pull, record_failure, EngineRef, ItemSnapshot, RecordChanges, WorkOutcome};
 use crate::actors::link::{LinkError, LinkSession, LinkWork};
 use crate::domain::catalog::format_record_label;
-use crate::domain::echo::fingerprint_value;
+use crate::domain::echo::fingerprint_field_value;
 use crate::domain::escape::jql_quote;
 use crate::domain::fields::sf_to_jira;
 use crate::domain::ids::JiraIssueKey;
@@ -141,7 +141,7 @@ async fn initial_fields(
             salesforce_field: mapping.salesforce_field.clone(),
             jira_field: mapping.jira_field.clone(),
             value: value.clone(),
-            fingerprint: fingerprint_value(&value).as_str().to_string(),
+            fingerprint: fingerprint_field_value(&source).as_str().to_string(),
             source_modstamp: modstamp(record),
         }));
         fields.insert(mapping.jira_field.clone(), value);

@@ -15,6 +15,7 @@ pub mod intent;
 pub mod link;
 pub mod note;
 pub mod pull;
+pub mod push;
 pub mod status;
 
 use std::sync::Arc;

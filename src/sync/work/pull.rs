@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use super::{issue_of, record_failure, EngineRef, ItemSnapshot, RecordChanges, WorkOutcome};
 use crate::actors::link::{LinkError, LinkSession, LinkWork};
 use crate::connectors::salesforce::Record;
-use crate::domain::echo::{fingerprint_value, Fingerprint};
+use crate::domain::echo::{fingerprint_field_value, Fingerprint};
 use crate::domain::fields::sf_to_jira;
 use crate::domain::item::SyncMode;
 use crate::events::link::{operations, FieldPulled, LinkEvent, RecordObserved, Trigger};
@@ -165,13 +165,12 @@ async fn pull_fields(
             .get(&mapping.salesforce_field)
             .cloned()
             .unwrap_or(Value::Null);
-        // Our own push from Jira coming back: Jira already holds it.
-        if session
-            .state()
-            .pushed
-            .get(&mapping.salesforce_field)
-            .map(String::as_str)
-            == Some(fingerprint_value(&source).as_str())
+        let fingerprint: Fingerprint = fingerprint_field_value(&source);
+        // Already in Jira (we wrote it), or our own push from Jira coming back.
+        let state = session.state();
+        if state.pulled.get(&mapping.jira_field) == Some(&fingerprint.as_str().to_string())
+            || state.pushed.get(&mapping.salesforce_field)
+                == Some(&fingerprint.as_str().to_string())
         {
             continue;
         }
@@ -185,16 +184,6 @@ async fn pull_fields(
                 continue;
             }
         };
-        let fingerprint: Fingerprint = fingerprint_value(&converted);
-        if session
-            .state()
-            .pulled
-            .get(&mapping.jira_field)
-            .map(String::as_str)
-            == Some(fingerprint.as_str())
-        {
-            continue;
-        }
         edits.insert(mapping.jira_field.clone(), converted.clone());
         events.push(LinkEvent::FieldPulled(FieldPulled {
             salesforce_field: mapping.salesforce_field.clone(),
