@@ -7,12 +7,12 @@ use serde_json::json;
 
 use super::ApiError;
 use crate::actors::scheduler::{Scheduler, SchedulerError};
-use crate::domain::ids::{ItemId, ProjectKey};
+use crate::domain::ids::{ItemId, LinkId, ProjectKey};
 use crate::domain::item::ItemDefinition;
 use crate::events::scheduler::RunTrigger;
 use crate::startup::AppState;
 use crate::sync::connection::{self, ConnectRequest};
-use crate::sync::{catalogue, items, SyncError};
+use crate::sync::{catalogue, deadletters, items, SyncError};
 
 /// Registers the `/api/admin` routes on the (already guarded) `/api` scope.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -48,7 +48,92 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::put().to(update_item))
             .route(web::delete().to(delete_item)),
     )
-    .route("/admin/items/{id}/sync", web::post().to(sync_item));
+    .route("/admin/items/{id}/sync", web::post().to(sync_item))
+    .route(
+        "/admin/items/{id}/dead-letters",
+        web::get().to(dead_letters),
+    )
+    .route(
+        "/admin/items/{id}/dead-letters/{link}/{operation}/retry",
+        web::post().to(retry_dead_letter),
+    )
+    .route(
+        "/admin/items/{id}/dead-letters/{link}/{operation}/dismiss",
+        web::post().to(dismiss_dead_letter),
+    )
+    .route("/admin/jira/webhook", web::post().to(register_webhook));
+}
+
+fn link_id(raw: &str) -> Result<LinkId, ApiError> {
+    LinkId::parse(raw).map_err(|e| ApiError::BadRequest {
+        code: "invalid_link_id",
+        message: format!("{raw:?} is not a link id: {}", e.reason),
+        details: json!({"link_id": raw}),
+    })
+}
+
+async fn dead_letters(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = item_id(&path)?;
+    Ok(HttpResponse::Ok()
+        .json(json!({"item_id": id, "dead_letters": deadletters::list(&state.engine, id).await?})))
+}
+
+async fn retry_dead_letter(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (item, link, operation) = path.into_inner();
+    let (item, link) = (item_id(&item)?, link_id(&link)?);
+    let remaining = deadletters::retry(&state.engine, item, link, &operation).await?;
+    Ok(HttpResponse::Ok().json(json!({"link_id": link, "remaining": remaining})))
+}
+
+async fn dismiss_dead_letter(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (item, link, operation) = path.into_inner();
+    let (item, link) = (item_id(&item)?, link_id(&link)?);
+    deadletters::dismiss(&state.engine, item, link, &operation).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Body of `POST /api/admin/jira/webhook`.
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct WebhookRequest {
+    /// The URL Jira should call; default: `http.public_url` (or this server) + `/webhooks/jira`.
+    url: Option<String>,
+}
+
+async fn register_webhook(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Option<web::Json<WebhookRequest>>,
+) -> Result<HttpResponse, ApiError> {
+    let requested = body.map(|b| b.into_inner()).unwrap_or_default();
+    let url = match requested.url {
+        Some(url) => url,
+        None => {
+            let base = state.settings.http.public_url.clone().unwrap_or_else(|| {
+                let info = req.connection_info();
+                format!("{}://{}", info.scheme(), info.host())
+            });
+            format!("{}/webhooks/jira", base.trim_end_matches('/'))
+        }
+    };
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(ApiError::Unprocessable {
+            code: "invalid_webhook_url",
+            message: format!("{url:?} is not an http(s) URL"),
+            details: json!({"url": url}),
+        });
+    }
+    let registration = crate::sync::webhook_setup::register(&state.engine, &url).await?;
+    Ok(HttpResponse::Created().json(registration))
 }
 
 fn item_id(raw: &str) -> Result<ItemId, ApiError> {

@@ -35,6 +35,8 @@ pub struct Engine {
     pub vault: SecretVault,
     /// Cached remote metadata.
     pub catalogue: Catalogue,
+    /// Pauses asked for by overloaded remote systems.
+    pub throttle: super::throttle::Throttle,
     salesforce: RwLock<Option<SalesforceClient>>,
     jira: Option<JiraClient>,
 }
@@ -56,6 +58,7 @@ impl Engine {
             projections,
             vault,
             catalogue: Catalogue::default(),
+            throttle: super::throttle::Throttle::default(),
             salesforce: RwLock::new(None),
             jira,
         }

@@ -119,6 +119,7 @@ async fn process(engine: &Arc<Engine>, event: &RecordedEvent) {
         correlation_id: None,
     };
     for link in links {
+        while !engine.throttle.wait_for_jira(Duration::from_secs(60)).await {}
         let Ok((item, _)) = snapshot(engine, link.item_id).await else {
             continue;
         };

@@ -7,6 +7,7 @@
 
 pub mod catalogue;
 pub mod connection;
+pub mod deadletters;
 pub mod engine;
 pub mod error;
 pub mod fetch;
@@ -14,6 +15,8 @@ pub mod inbox;
 pub mod items;
 pub mod panel;
 pub mod reconcile;
+pub mod throttle;
+pub mod webhook_setup;
 pub mod work;
 
 pub use engine::Engine;

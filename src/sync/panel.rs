@@ -10,13 +10,13 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::fetch::{self, Scope};
+use super::fetch;
 use super::work::link::ManualLinkWork;
 use super::work::pull::PullWork;
-use super::work::{ItemSnapshot, RecordChanges};
+use super::work::ItemSnapshot;
 use super::{catalogue, connection, Engine, SyncError};
 use crate::actors::link::Execute;
-use crate::domain::catalog::{self, comment_model, format_record_label};
+use crate::domain::catalog::{self, format_record_label};
 use crate::domain::escape::{soql_like_contains, soql_quote};
 use crate::domain::ids::{ItemId, JiraIssueKey, LinkId, SalesforceId};
 use crate::domain::item::SyncMode;
@@ -333,33 +333,6 @@ pub async fn search(
     })
 }
 
-/// Reads a record's values and (when the item mirrors them) all its comments and files.
-async fn record_changes(
-    engine: &Engine,
-    item: &PanelItem,
-    record: &SalesforceId,
-) -> Result<Option<RecordChanges>, SyncError> {
-    let sf = engine.salesforce()?;
-    let definition = &item.definition;
-    let Some(values) = fetch::one_record(&sf, definition, record).await? else {
-        return Ok(None);
-    };
-    let mut changes = RecordChanges {
-        record: Some(values),
-        ..RecordChanges::default()
-    };
-    if definition.mode.synchronises() && definition.options.comments_sync {
-        let describe = catalogue::describe(engine, &definition.object).await?;
-        let feed = describe.as_ref().is_some_and(|d| d.object.feed_enabled);
-        let model = comment_model(&definition.object, Some(feed));
-        changes.comments = fetch::comments(&sf, model, feed, None, Scope::Record(record)).await?;
-    }
-    if definition.mode.synchronises() && definition.options.attachments_sync {
-        changes.files = fetch::files_of_record(&sf, record).await?;
-    }
-    Ok(Some(changes))
-}
-
 /// Links a record (found by search or pasted as a 15- or 18-character id) to the issue.
 pub async fn link(
     engine: &std::sync::Arc<Engine>,
@@ -404,7 +377,7 @@ pub async fn link(
             ));
         }
     }
-    let changes = record_changes(engine, &item, &record)
+    let changes = super::work::record_changes(engine, &item.definition, &record)
         .await?
         .ok_or_else(|| {
             SyncError::not_found(
@@ -462,7 +435,7 @@ pub async fn refresh(
 ) -> Result<PanelCard, SyncError> {
     let item = item_for(engine, key, item_id).await?;
     let card = linked_card(engine.panel_view()?.view().as_ref(), key, item_id)?;
-    let changes = record_changes(engine, &item, &card.record_id)
+    let changes = super::work::record_changes(engine, &item.definition, &card.record_id)
         .await?
         .ok_or_else(|| {
             SyncError::not_found(

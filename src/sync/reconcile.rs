@@ -34,6 +34,9 @@ use crate::projections::{read_json, scan_json};
 /// Link actors one item's run keeps busy at once.
 const LINKS_IN_FLIGHT: usize = 8;
 
+/// The longest Jira pause a run waits out; a longer one leaves the rest for the next run.
+const JIRA_PAUSE_CAP: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// The reconciler the scheduler drives.
 pub struct EngineReconciler {
     engine: Arc<Engine>,
@@ -157,6 +160,23 @@ pub async fn reconcile_item(
     };
     let definition = &item.definition;
     let sf = engine.salesforce()?;
+    if let Some(left) = engine
+        .throttle
+        .paused(crate::domain::side::Side::Salesforce)
+    {
+        return Ok(ItemRun {
+            item_id,
+            outcome: ItemOutcome::Paused {
+                reason: format!(
+                    "Salesforce refused with REQUEST_LIMIT_EXCEEDED; Salesforce work resumes in {} min",
+                    left.as_secs().div_ceil(60)
+                ),
+            },
+            counts: RunCounts::default(),
+            watermarks,
+            salesforce_calls: 0,
+        });
+    }
     if let Some(usage) = sf.api_usage() {
         let share = engine.settings.sync.api_budget_share;
         if usage.share_used() >= share {
@@ -283,6 +303,16 @@ pub async fn reconcile_item(
             let engine = engine.clone();
             let item = item.clone();
             async move {
+                if !engine.throttle.wait_for_jira(JIRA_PAUSE_CAP).await {
+                    return (
+                        record,
+                        Err(SyncError::conflict(
+                            "jira_paused",
+                            "Jira asked sfjira to slow down; this record waits for the next run",
+                            serde_json::Value::Null,
+                        )),
+                    );
+                }
                 let result = match job {
                     Job::Pull(link) => {
                         engine
@@ -438,7 +468,14 @@ async fn sweep_jira(
                 item: item.clone(),
                 trigger: Trigger::Scheduler,
             };
-            async move { engine.registry.run(link, work, meta).await }
+            async move {
+                if !engine.throttle.wait_for_jira(JIRA_PAUSE_CAP).await {
+                    return Err(crate::actors::LinkError::Work(
+                        "Jira asked sfjira to slow down".into(),
+                    ));
+                }
+                engine.registry.run(link, work, meta).await
+            }
         })
         .buffer_unordered(LINKS_IN_FLIGHT)
         .collect()

@@ -10,6 +10,7 @@ mod helpers;
 mod items;
 mod panel;
 mod projections;
+mod push;
 mod reconcile;
 mod webhooks;
 mod world;

@@ -104,7 +104,7 @@ pub async fn mirror_to_jira(
             Ok(_) => outcome.comments_paired += 1,
             Err(CreateFailed::Link(e)) => return Err(e),
             Err(CreateFailed::Remote(error)) => {
-                record_failure(session, outcome, operations::COMMENTS, &error).await?;
+                record_failure(engine, session, outcome, operations::COMMENTS, &error).await?;
             }
         }
     }

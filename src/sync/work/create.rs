@@ -68,7 +68,14 @@ impl LinkWork for AutoCreateWork {
             Ok(created) => outcome.issue_created = matches!(created, Created::Now(_)),
             Err(CreateFailed::Link(e)) => return Err(e),
             Err(CreateFailed::Remote(error)) => {
-                record_failure(session, &mut outcome, operations::CREATE_ISSUE, &error).await?;
+                record_failure(
+                    engine,
+                    session,
+                    &mut outcome,
+                    operations::CREATE_ISSUE,
+                    &error,
+                )
+                .await?;
                 return Ok(outcome);
             }
         }

@@ -52,6 +52,7 @@ pub async fn mirror_to_jira(
                     Ok(meta) => meta.upload_limit,
                     Err(e) => {
                         record_failure(
+                            engine,
                             session,
                             outcome,
                             operations::ATTACHMENTS,
@@ -75,7 +76,8 @@ pub async fn mirror_to_jira(
             TransferDecision::Skip { reason } => {
                 let note = comment_text(&filename, file.size, &record, Some(reason));
                 if let Err(error) = file_comment(engine, session, &version, &note).await {
-                    record_failure(session, outcome, operations::ATTACHMENTS, &error).await?;
+                    record_failure(engine, session, outcome, operations::ATTACHMENTS, &error)
+                        .await?;
                     continue;
                 }
                 outcome.attachments_skipped += 1;
@@ -129,13 +131,15 @@ pub async fn mirror_to_jira(
                     Ok(_) => outcome.attachments_paired += 1,
                     Err(CreateFailed::Link(e)) => return Err(e),
                     Err(CreateFailed::Remote(error)) => {
-                        record_failure(session, outcome, operations::ATTACHMENTS, &error).await?;
+                        record_failure(engine, session, outcome, operations::ATTACHMENTS, &error)
+                            .await?;
                         continue;
                     }
                 }
                 let note = comment_text(&filename, file.size, &record, None);
                 if let Err(error) = file_comment(engine, session, &version, &note).await {
-                    record_failure(session, outcome, operations::ATTACHMENTS, &error).await?;
+                    record_failure(engine, session, outcome, operations::ATTACHMENTS, &error)
+                        .await?;
                 }
             }
         }

@@ -94,12 +94,14 @@ pub fn issue_of(session: &LinkSession) -> Option<JiraIssueKey> {
 
 /// Records a failed step and notes it in the outcome; the work goes on with other steps.
 pub async fn record_failure(
+    engine: &super::Engine,
     session: &mut LinkSession,
     outcome: &mut WorkOutcome,
     operation: &str,
     error: &SyncError,
 ) -> Result<(), LinkError> {
     let will_retry = error.is_retryable();
+    engine.throttle.note(error);
     let attempt = session
         .state()
         .failures
@@ -114,10 +116,41 @@ pub async fn record_failure(
             error: error.to_string(),
             will_retry,
             attempt,
-            next_retry_at: None,
+            next_retry_at: will_retry.then(|| {
+                chrono::Utc::now()
+                    + chrono::Duration::seconds(engine.settings.sync.interval_secs as i64)
+            }),
         })])
         .await?;
     Ok(())
+}
+
+/// Reads a record's values and (when the item mirrors them) all its comments and files: what a
+/// manual link, a Refresh or a retry applies.
+pub async fn record_changes(
+    engine: &super::Engine,
+    definition: &ItemDefinition,
+    record: &crate::domain::ids::SalesforceId,
+) -> Result<Option<RecordChanges>, SyncError> {
+    use super::fetch::{self, Scope};
+    let sf = engine.salesforce()?;
+    let Some(values) = fetch::one_record(&sf, definition, record).await? else {
+        return Ok(None);
+    };
+    let mut changes = RecordChanges {
+        record: Some(values),
+        ..RecordChanges::default()
+    };
+    if definition.mode.synchronises() && definition.options.comments_sync {
+        let describe = super::catalogue::describe(engine, &definition.object).await?;
+        let feed = describe.as_ref().is_some_and(|d| d.object.feed_enabled);
+        let model = crate::domain::catalog::comment_model(&definition.object, Some(feed));
+        changes.comments = fetch::comments(&sf, model, feed, None, Scope::Record(record)).await?;
+    }
+    if definition.mode.synchronises() && definition.options.attachments_sync {
+        changes.files = fetch::files_of_record(&sf, record).await?;
+    }
+    Ok(Some(changes))
 }
 
 /// Shared handle on the engine for work units.

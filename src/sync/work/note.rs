@@ -35,7 +35,9 @@ pub async fn write(
     if let Err(error) = write_once(engine, session, item, &link.record_id, link.origin).await {
         match error {
             SyncError::Link(e) => return Err(e),
-            other => record_failure(session, outcome, operations::LINK_NOTE, &other).await?,
+            other => {
+                record_failure(engine, session, outcome, operations::LINK_NOTE, &other).await?
+            }
         }
     }
     Ok(())

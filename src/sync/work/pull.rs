@@ -70,7 +70,14 @@ pub async fn apply(
     if let Some(record) = &changes.record {
         if !definition.mappings.is_empty() {
             if let Err(error) = pull_fields(engine, session, item, record, &mut outcome).await {
-                record_failure(session, &mut outcome, operations::PULL_FIELDS, &error).await?;
+                record_failure(
+                    engine,
+                    session,
+                    &mut outcome,
+                    operations::PULL_FIELDS,
+                    &error,
+                )
+                .await?;
             }
         }
         if definition.options.status_sync.is_some() {

@@ -77,7 +77,14 @@ pub async fn apply(
     let issue = match jira.get_issue(&key, &wanted, &[], &[]).await {
         Ok(issue) => issue,
         Err(e) => {
-            record_failure(session, &mut outcome, operations::READ_ISSUE, &e.into()).await?;
+            record_failure(
+                engine,
+                session,
+                &mut outcome,
+                operations::READ_ISSUE,
+                &e.into(),
+            )
+            .await?;
             return Ok(outcome);
         }
     };
@@ -86,7 +93,14 @@ pub async fn apply(
             match error {
                 SyncError::Link(e) => return Err(e),
                 other => {
-                    record_failure(session, &mut outcome, operations::PUSH_FIELDS, &other).await?
+                    record_failure(
+                        engine,
+                        session,
+                        &mut outcome,
+                        operations::PUSH_FIELDS,
+                        &other,
+                    )
+                    .await?
                 }
             }
         }
@@ -107,7 +121,8 @@ pub async fn apply(
             match error {
                 SyncError::Link(e) => return Err(e),
                 other => {
-                    record_failure(session, &mut outcome, operations::COMMENTS, &other).await?
+                    record_failure(engine, session, &mut outcome, operations::COMMENTS, &other)
+                        .await?
                 }
             }
         }
@@ -242,12 +257,12 @@ async fn status_from_jira(
     };
     let sf = match engine.salesforce() {
         Ok(sf) => sf,
-        Err(e) => return record_failure(session, outcome, operations::STATUS, &e).await,
+        Err(e) => return record_failure(engine, session, outcome, operations::STATUS, &e).await,
     };
     match fetch::one_record(&sf, &item.definition, &record).await {
         Ok(Some(values)) => super::status::sync(engine, session, item, &values, outcome).await,
         Ok(None) => Ok(()),
-        Err(e) => record_failure(session, outcome, operations::STATUS, &e).await,
+        Err(e) => record_failure(engine, session, outcome, operations::STATUS, &e).await,
     }
 }
 
@@ -526,12 +541,14 @@ async fn push_files(
                         skipped: None,
                     });
                     if let Err(error) = jira_file_note(engine, session, key, &id, &note).await {
-                        record_failure(session, outcome, operations::ATTACHMENTS, &error).await?;
+                        record_failure(engine, session, outcome, operations::ATTACHMENTS, &error)
+                            .await?;
                     }
                 }
                 Err(SyncError::Link(e)) => return Err(e),
                 Err(error) => {
-                    record_failure(session, outcome, operations::ATTACHMENTS, &error).await?
+                    record_failure(engine, session, outcome, operations::ATTACHMENTS, &error)
+                        .await?
                 }
             },
         }

@@ -181,12 +181,14 @@ pub async fn sync(
     let sides = match read_sides(engine, session, item, record, &field).await {
         Ok(Some(sides)) => sides,
         Ok(None) => return Ok(()),
-        Err(error) => return record_failure(session, outcome, operations::STATUS, &error).await,
+        Err(error) => {
+            return record_failure(engine, session, outcome, operations::STATUS, &error).await
+        }
     };
     if let Err(error) = settle(engine, session, item, record, &field, sides, outcome).await {
         match error {
             SyncError::Link(e) => return Err(e),
-            other => record_failure(session, outcome, operations::STATUS, &other).await?,
+            other => record_failure(engine, session, outcome, operations::STATUS, &other).await?,
         }
     }
     Ok(())
