@@ -67,6 +67,40 @@ pub async fn mirror_to_jira(
             }
         };
         let filename = file.filename();
+        // Our own upload from Jira whose settlement a crash interrupted: adopt it.
+        let title = file.title.clone();
+        let ours = super::intent::adopt(
+            session,
+            RemoteOperation::UploadToSalesforce,
+            |d| {
+                let uploaded = d
+                    .get("filename")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default();
+                crate::domain::attachments::salesforce_upload_names(uploaded).0 == title
+                    && d.get("size").and_then(serde_json::Value::as_u64) == Some(file.size)
+            },
+            version.clone(),
+            |d| {
+                d.get("jira_attachment_id")
+                    .and_then(serde_json::Value::as_str)
+                    .map(|jira_id| {
+                        vec![LinkEvent::AttachmentPaired(AttachmentPaired {
+                            origin: Side::Jira,
+                            content_document_id: Some(file.document_id.clone()),
+                            content_version_id: file.version_id.clone(),
+                            jira_attachment_id: jira_id.to_string(),
+                            filename: filename.clone(),
+                            size: file.size,
+                        })]
+                    })
+                    .unwrap_or_default()
+            },
+        )
+        .await?;
+        if ours {
+            continue;
+        }
         let record = format!(
             "{} {}",
             item.context.object_label,

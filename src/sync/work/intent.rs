@@ -164,3 +164,31 @@ where
     session.record(events).await?;
     Ok(created)
 }
+
+/// Settles an open intent with an object found on the remote side by other means (for example
+/// a file seen from the other direction before its upload was settled), recording `events`
+/// with the settlement. Returns false when no open intent matches.
+pub async fn adopt(
+    session: &mut LinkSession,
+    operation: RemoteOperation,
+    matches: impl Fn(&Value) -> bool,
+    remote_id: String,
+    events: impl FnOnce(&Value) -> Vec<LinkEvent>,
+) -> Result<bool, LinkError> {
+    let Some(open) = session
+        .state()
+        .open_intents
+        .values()
+        .find(|i| i.operation == operation && matches(&i.detail))
+        .cloned()
+    else {
+        return Ok(false);
+    };
+    let mut recorded = vec![LinkEvent::RemoteWriteSettled(RemoteWriteSettled {
+        intent_id: open.intent_id,
+        outcome: Settlement::FoundExisting { remote_id },
+    })];
+    recorded.extend(events(&open.detail));
+    session.record(recorded).await?;
+    Ok(true)
+}

@@ -512,6 +512,36 @@ async fn push_files(
         {
             continue;
         }
+        // Our own upload from Salesforce whose settlement a crash interrupted: adopt it.
+        let ours = super::intent::adopt(
+            session,
+            RemoteOperation::UploadToJira,
+            |d| {
+                d.get("filename").and_then(Value::as_str) == Some(attachment.filename.as_str())
+                    && d.get("size").and_then(Value::as_u64) == Some(attachment.size)
+            },
+            id.clone(),
+            |d| {
+                d.get("content_version_id")
+                    .and_then(Value::as_str)
+                    .and_then(|v| SalesforceId::parse(v).ok())
+                    .map(|version| {
+                        vec![LinkEvent::AttachmentPaired(AttachmentPaired {
+                            origin: Side::Salesforce,
+                            content_document_id: None,
+                            content_version_id: version,
+                            jira_attachment_id: id.clone(),
+                            filename: attachment.filename.clone(),
+                            size: attachment.size,
+                        })]
+                    })
+                    .unwrap_or_default()
+            },
+        )
+        .await?;
+        if ours {
+            continue;
+        }
         let record_label = format!(
             "{} {}",
             item.context.object_label,
