@@ -39,7 +39,10 @@ impl Default for WorldOptions {
 }
 
 /// Emulators and sfjira, not yet connected to Salesforce.
-pub async fn world_with(options: WorldOptions, adjust: impl FnOnce(&mut sfjira::config::Settings)) -> World {
+pub async fn world_with(
+    options: WorldOptions,
+    adjust: impl FnOnce(&mut sfjira::config::Settings),
+) -> World {
     let sf = SalesforceEmulator::start(SalesforceOptions {
         server: ServerOptions::default(),
         seed: options.sf_seed,
@@ -85,7 +88,12 @@ pub async fn world_with(options: WorldOptions, adjust: impl FnOnce(&mut sfjira::
 pub async fn connected_world() -> World {
     let world = world_with(WorldOptions::default(), |_| {}).await;
     let response = world.connect().await;
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+    assert_eq!(
+        response.status(),
+        200,
+        "{}",
+        response.text().await.unwrap_or_default()
+    );
     world
 }
 
@@ -105,7 +113,12 @@ impl World {
             .expect("sent")
     }
 
-    pub async fn api(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    pub async fn api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut request = self
             .app
             .http
@@ -117,7 +130,10 @@ impl World {
         let response = request.send().await.expect("sent");
         let status = response.status().as_u16();
         let text = response.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {
@@ -173,26 +189,43 @@ impl World {
 
     /// Runs one reconciliation of `item` now.
     pub async fn sync(&self, item: &str) -> Value {
-        let (status, body) = self.post(&format!("/api/admin/items/{item}/sync"), json!({})).await;
+        let (status, body) = self
+            .post(&format!("/api/admin/items/{item}/sync"), json!({}))
+            .await;
         assert_eq!(status, 200, "{body}");
         body
     }
 
     /// Salesforce control API.
-    pub async fn sf_control(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let mut request = self.http.request(method, format!("{}/__emulator/{path}", self.sf.base_url()));
+    pub async fn sf_control(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Value {
+        let mut request = self
+            .http
+            .request(method, format!("{}/__emulator/{path}", self.sf.base_url()));
         if let Some(body) = body {
             request = request.json(&body);
         }
         let response = request.send().await.expect("sent");
-        assert!(response.status().is_success(), "{path}: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
         response.json().await.unwrap_or(Value::Null)
     }
 
     /// Creates records through the Salesforce control API (a data load); returns their ids.
     pub async fn sf_load(&self, object: &str, records: Value) -> Vec<String> {
         let body = self
-            .sf_control(reqwest::Method::POST, &format!("records/{object}"), Some(records))
+            .sf_control(
+                reqwest::Method::POST,
+                &format!("records/{object}"),
+                Some(records),
+            )
             .await;
         body["ids"]
             .as_array()
@@ -205,7 +238,11 @@ impl World {
     /// Every record of an object.
     pub async fn sf_records(&self, object: &str) -> Vec<Value> {
         let body = self
-            .sf_control(reqwest::Method::GET, &format!("records/{object}?include_deleted=false"), None)
+            .sf_control(
+                reqwest::Method::GET,
+                &format!("records/{object}?include_deleted=false"),
+                None,
+            )
             .await;
         match body {
             Value::Array(rows) => rows,
@@ -229,15 +266,26 @@ impl World {
             .json()
             .await
             .expect("json");
-        token["access_token"].as_str().expect("access token").to_string()
+        token["access_token"]
+            .as_str()
+            .expect("access token")
+            .to_string()
     }
 
     /// Salesforce REST as the integration user (a person working in Salesforce).
-    pub async fn sf_rest(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    pub async fn sf_rest(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let token = self.sf_token().await;
         let mut request = self
             .http
-            .request(method, format!("{}/services/data/v60.0/{path}", self.sf_info.instance_url))
+            .request(
+                method,
+                format!("{}/services/data/v60.0/{path}", self.sf_info.instance_url),
+            )
             .bearer_auth(token);
         if let Some(body) = body {
             request = request.json(&body);
@@ -261,10 +309,18 @@ impl World {
     }
 
     /// Jira REST as the admin (a person working in Jira).
-    pub async fn jira_rest(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    pub async fn jira_rest(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut request = self
             .http
-            .request(method, format!("{}/rest/api/3/{path}", self.jira_info.base_url))
+            .request(
+                method,
+                format!("{}/rest/api/3/{path}", self.jira_info.base_url),
+            )
             .basic_auth(&self.jira_info.email, Some(&self.jira_info.api_token));
         if let Some(body) = body {
             request = request.json(&body);
