@@ -1,8 +1,8 @@
 //! The HTTP surface: routes, request parsing and the one mapping from errors to responses.
 //!
 //! Handlers translate and route; they hold no sync rules. Admin, panel and audit routes sit in
-//! one `/api` scope behind the bearer-token guard; health and metrics are open; webhooks are
-//! verified by signature instead.
+//! one `/api` scope behind the admin guard (bearer token, or a signed-in page's session cookie);
+//! health and metrics are open; webhooks are verified by signature instead.
 
 pub mod admin;
 pub mod audit;
@@ -10,6 +10,7 @@ pub mod auth;
 pub mod errors;
 pub mod health;
 pub mod panel;
+pub mod session;
 pub mod webhooks;
 
 use actix_web::web;
