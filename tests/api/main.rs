@@ -5,5 +5,8 @@ mod actors;
 mod audit;
 mod health;
 mod helpers;
+mod pages;
 mod projections;
 mod webhooks;
+#[allow(dead_code)]
+mod world;
