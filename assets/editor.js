@@ -398,6 +398,8 @@
       warningsBox.append(el('p', {}, el('strong', {}, 'Warnings: the item can be saved, but')),
         el('ul', {}, ...warnings.map((w) => el('li', {}, w))));
       warningsBox.hidden = false;
+      // With nothing to fix, bring the warnings into view (problems take focus instead).
+      if (!problems.length && !general) warningsBox.scrollIntoView({ block: 'center' });
     }
   }
 
