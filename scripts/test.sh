@@ -7,6 +7,20 @@ cd "$(dirname "$0")/.."
 SFJIRA_PYTHON="$(scripts/python-clients.sh)"
 export SFJIRA_PYTHON
 
+# Headless Chromium and its WebDriver for the browser tests (tests/browser), from Debian.
+if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then
+    echo "Installing chromium and chromium-driver for the browser tests..." >&2
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+    log="$(mktemp)"
+    if ! { $SUDO apt-get update -qq &&
+        $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; } >"$log" 2>&1; then
+        cat "$log" >&2
+        exit 1
+    fi
+    rm -f "$log"
+fi
+
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings

@@ -367,6 +367,8 @@ fn print_summary(
     println!();
     println!("sfjira demo is running");
     println!("  sfjira             {address}   (admin token: {token})");
+    println!("  admin page         {address}/admin   (sign in with the admin token)");
+    println!("  issue panel        {address}/panel/SUP-1");
     println!("  readiness          {address}/readyz");
     println!(
         "  Salesforce (emu)   {}   client_id {}",

@@ -62,6 +62,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// The sync engine.
     pub engine: Arc<Engine>,
+    /// Signed-in admin page sessions (memory only).
+    pub sessions: Arc<crate::http::session::Sessions>,
 }
 
 /// A built application: listener bound, background work started, not yet serving HTTP.
@@ -166,6 +168,7 @@ impl Application {
             scheduler,
             metrics,
             engine,
+            sessions: Arc::default(),
         };
         let listener = TcpListener::bind((settings.http.host.as_str(), settings.http.port))?;
         let port = listener.local_addr()?.port();

@@ -25,6 +25,15 @@ pub enum ApiError {
     /// 401: no or wrong credentials.
     #[error("{0}")]
     Unauthorized(String),
+    /// 403: authenticated, but this request may not do that (e.g. a cookie-authenticated
+    /// change without the header that proves it comes from the admin pages).
+    #[error("{message}")]
+    Forbidden {
+        /// Stable code, e.g. `csrf_header_missing`.
+        code: &'static str,
+        /// For people.
+        message: String,
+    },
     /// 404: no such thing.
     #[error("{message}")]
     NotFound {
@@ -104,6 +113,7 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::BadRequest { code, .. }
+            | Self::Forbidden { code, .. }
             | Self::NotFound { code, .. }
             | Self::Conflict { code, .. }
             | Self::Unprocessable { code, .. }
@@ -132,6 +142,7 @@ impl ResponseError for ApiError {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,

@@ -1,7 +1,8 @@
 //! The HTTP surface: routes, request parsing and the one mapping from errors to responses.
 //!
 //! Handlers translate and route; they hold no sync rules. Admin, panel and audit routes sit in
-//! one `/api` scope behind the bearer-token guard; health and metrics are open; webhooks are
+//! one `/api` scope behind the admin guard (bearer token, or a signed-in page's session cookie);
+//! the web pages ([`pages`]) need the same sign-in; health and metrics are open; webhooks are
 //! verified by signature instead.
 
 pub mod admin;
@@ -9,7 +10,9 @@ pub mod audit;
 pub mod auth;
 pub mod errors;
 pub mod health;
+pub mod pages;
 pub mod panel;
+pub mod session;
 pub mod webhooks;
 
 use actix_web::web;
@@ -27,6 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(health::metrics))
         .route("/webhooks/jira", web::post().to(webhooks::receive))
+        .configure(pages::configure)
         .service(
             web::scope("/api")
                 .wrap(actix_web::middleware::from_fn(auth::require_admin_token))

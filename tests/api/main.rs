@@ -8,6 +8,7 @@ mod connection;
 mod health;
 mod helpers;
 mod items;
+mod pages;
 mod panel;
 mod projections;
 mod push;
