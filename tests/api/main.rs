@@ -5,6 +5,7 @@ mod actors;
 mod audit;
 mod budget;
 mod connection;
+mod convergence;
 mod health;
 mod helpers;
 mod items;
