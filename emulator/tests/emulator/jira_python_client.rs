@@ -4,7 +4,7 @@
 //! The interpreter comes from `SFJIRA_PYTHON`, or from `scripts/python-clients.sh`, which
 //! prepares a virtual environment with the client libraries and prints its python.
 
-mod support;
+use crate::support;
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -1,7 +1,7 @@
 //! Authentication of the Jira emulator: Basic with an API token, bearer tokens, Jira's 401,
 //! anonymous serverInfo, and 403 for non-admins on admin resources.
 
-mod support;
+use crate::support;
 
 use reqwest::Method;
 use serde_json::json;

@@ -3,7 +3,7 @@
 //! deletes records, uploads and downloads a file, and searches — against the emulator over
 //! HTTPS. The interpreter comes from `SFJIRA_PYTHON` or `scripts/python-clients.sh`.
 
-mod salesforce_support;
+use crate::salesforce_support;
 
 use std::path::PathBuf;
 use std::time::Duration;

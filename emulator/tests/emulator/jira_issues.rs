@@ -1,7 +1,7 @@
 //! Issues through the Jira emulator's REST API: create and its refusals, ADF versus v2 text
 //! bodies, edits with history, transitions, comments, and entity properties.
 
-mod support;
+use crate::support;
 
 use reqwest::Method;
 use serde_json::{json, Value};

@@ -1,6 +1,6 @@
 //! OAuth client credentials, session expiry and the REST session checks, over real HTTP.
 
-mod salesforce_support;
+use crate::salesforce_support;
 
 use base64::Engine;
 use emulator::common::Seed;

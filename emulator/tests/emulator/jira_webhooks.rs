@@ -1,7 +1,7 @@
 //! Admin webhooks of the Jira emulator: registration, signed delivery to a local receiver,
 //! retries with a stable identifier, JQL filters, and the delivery log.
 
-mod support;
+use crate::support;
 
 use hmac::{Hmac, Mac};
 use reqwest::Method;

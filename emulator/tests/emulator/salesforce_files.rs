@@ -1,7 +1,7 @@
 //! Salesforce Files: ContentVersion upload as JSON and as multipart, download, the
 //! ContentDocument it creates and the links `FirstPublishLocationId` makes.
 
-mod salesforce_support;
+use crate::salesforce_support;
 
 use base64::Engine;
 use emulator::common::Seed;

@@ -1,7 +1,7 @@
 //! The Jira emulator's control plane: 429 rate-limit injection, the state file round trip,
 //! projects defined through the control API, and reset to a seed.
 
-mod support;
+use crate::support;
 
 use emulator::common::Seed;
 use emulator::jira::JiraOptions;

@@ -10,7 +10,7 @@
 //! own `2021-01-17T12:34:00.000+0000` form (no colon in the offset), which the document's
 //! examples use and Jira sends. v2 paths are checked against their v3 twins' schemas.
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

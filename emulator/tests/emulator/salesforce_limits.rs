@@ -1,7 +1,7 @@
 //! API usage accounting: the Sforce-Limit-Info header, the limits resource, and
 //! REQUEST_LIMIT_EXCEEDED once the daily allowance is spent.
 
-mod salesforce_support;
+use crate::salesforce_support;
 
 use emulator::common::Seed;
 use emulator::salesforce::SalesforceOptions;

@@ -1,6 +1,6 @@
 //! SOSL and parameterizedSearch: matching, escaping rules and result shape.
 
-mod salesforce_support;
+use crate::salesforce_support;
 
 use emulator::common::Seed;
 use salesforce_support::start;

@@ -1,7 +1,7 @@
 //! State-file persistence, reset to a seed, seeding with explicit timestamps, and the control
 //! API's refusals.
 
-mod salesforce_support;
+use crate::salesforce_support;
 
 use emulator::common::Seed;
 use emulator::salesforce::SalesforceOptions;

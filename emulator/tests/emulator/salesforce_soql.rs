@@ -1,6 +1,6 @@
 //! SOQL over the query resources: features, errors, paging and the ContentDocumentLink rule.
 
-mod salesforce_support;
+use crate::salesforce_support;
 
 use emulator::common::Seed;
 use reqwest::Method;

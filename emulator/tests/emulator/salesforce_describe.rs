@@ -1,7 +1,7 @@
 //! describeGlobal, sObject basic info and describe shapes, custom objects and fields, and the
 //! run-as user's permissions as describe, SOQL and writes see them.
 
-mod salesforce_support;
+use crate::salesforce_support;
 
 use emulator::common::Seed;
 use reqwest::Method;

@@ -1,6 +1,6 @@
 //! Record create, read, update, delete and each of their error codes, over real HTTP.
 
-mod salesforce_support;
+use crate::salesforce_support;
 
 use emulator::common::Seed;
 use emulator::salesforce::ids;

@@ -1,7 +1,7 @@
 //! Audit fields come from the emulated clock, and child records (comments, feed posts and
 //! replies, files) leave their parent's timestamps alone.
 
-mod salesforce_support;
+use crate::salesforce_support;
 
 use base64::Engine;
 use emulator::common::Seed;

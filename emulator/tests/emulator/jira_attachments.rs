@@ -1,7 +1,7 @@
 //! Attachments through the Jira emulator: the XSRF header, multipart `file` parts, the upload
 //! limit, metadata id types, the download redirect, and delete.
 
-mod support;
+use crate::support;
 
 use emulator::jira::JiraOptions;
 use reqwest::multipart::{Form, Part};

@@ -1,6 +1,6 @@
 //! Composite requests and sObject Collections, including all-or-none rollback.
 
-mod salesforce_support;
+use crate::salesforce_support;
 
 use emulator::common::Seed;
 use reqwest::Method;

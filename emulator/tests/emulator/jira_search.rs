@@ -1,7 +1,7 @@
 //! JQL search through the Jira emulator: `/search/jql` token paging and field selection,
 //! approximate counts, the old `startAt`/`total` search, and Jira's JQL errors.
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use support::{expect_json, Jira};
