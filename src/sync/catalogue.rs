@@ -360,3 +360,53 @@ pub fn labels_of<'a>(
         })
         .collect()
 }
+
+/// One mapping of an item with the conversion specs of both its fields.
+#[derive(Debug, Clone)]
+pub struct MappedField {
+    /// The mapping.
+    pub mapping: crate::domain::item::FieldMapping,
+    /// The Salesforce field, from describe.
+    pub salesforce: SfFieldSpec,
+    /// The Jira field, from the issue type's create screen.
+    pub jira: JiraFieldSpec,
+}
+
+/// The item's mappings with both fields' specs, and the mappings one side no longer has.
+pub async fn mapped_fields(
+    engine: &Engine,
+    definition: &crate::domain::item::ItemDefinition,
+) -> Result<(Vec<MappedField>, Vec<crate::domain::item::FieldMapping>), SyncError> {
+    let describe = describe(engine, &definition.object).await?.ok_or_else(|| {
+        SyncError::not_found(
+            "object_not_found",
+            format!("Salesforce object {} is not visible", definition.object),
+        )
+    })?;
+    let sf_specs = field_specs(&describe);
+    let project = definition.jira_projects.first().ok_or_else(|| {
+        SyncError::invalid(
+            "invalid_item",
+            "the item has no Jira project",
+            serde_json::Value::Null,
+        )
+    })?;
+    let type_id = definition.issue_type_id.as_deref().unwrap_or_default();
+    let jira_specs = screen_fields(&create_meta(engine, project, type_id).await?);
+    let mut found = Vec::new();
+    let mut missing = Vec::new();
+    for mapping in &definition.mappings {
+        match (
+            sf_specs.get(&mapping.salesforce_field),
+            jira_specs.iter().find(|f| f.spec.id == mapping.jira_field),
+        ) {
+            (Some(sf), Some(jira)) => found.push(MappedField {
+                mapping: mapping.clone(),
+                salesforce: sf.clone(),
+                jira: jira.spec.clone(),
+            }),
+            _ => missing.push(mapping.clone()),
+        }
+    }
+    Ok((found, missing))
+}

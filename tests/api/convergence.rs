@@ -7,9 +7,9 @@ use std::time::Duration;
 use base64::Engine as _;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::world::{connected_world, World};
+use crate::world::{adf, connected_world, World};
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -43,10 +43,6 @@ fn op() -> impl Strategy<Value = Op> {
 
 const SF_STATUSES: [&str; 3] = ["New", "Working", "Closed"];
 const JIRA_STATUSES: [&str; 3] = ["To Do", "In Progress", "Done"];
-
-fn adf(text: &str) -> Value {
-    json!({"type": "doc", "version": 1, "content": [{"type": "paragraph", "content": [{"type": "text", "text": text}]}]})
-}
 
 async fn apply(world: &World, item: &str, case: &str, step: usize, op: &Op) {
     match op {
@@ -161,27 +157,6 @@ fn count_word(texts: &[String], word: &str) -> usize {
         .iter()
         .filter(|t| words(t).iter().any(|w| w == word))
         .count()
-}
-
-async fn writes(world: &World) -> Vec<Value> {
-    let mut all = Vec::new();
-    for base in [world.sf.base_url(), world.jira.base_url()] {
-        let log = world.requests(base).await;
-        all.extend(
-            log["requests"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|r| {
-                    let path = r["path"].as_str().unwrap_or_default();
-                    !(r["method"] == "GET"
-                        || path.ends_with("/search/jql")
-                        || path.contains("oauth2"))
-                }),
-        );
-    }
-    all
 }
 
 async fn scenario(ops: Vec<Op>) -> Result<(), TestCaseError> {
@@ -332,7 +307,7 @@ async fn scenario(ops: Vec<Op>) -> Result<(), TestCaseError> {
     world.reset_requests().await;
     world.sync(&item).await;
     tokio::time::sleep(Duration::from_millis(400)).await;
-    let quiet = writes(&world).await;
+    let quiet = world.writes().await;
     prop_assert!(quiet.is_empty(), "writes after convergence: {:?}", quiet);
     Ok(())
 }

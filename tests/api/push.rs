@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::world::{connected_world, World};
+use crate::world::{adf, connected_world, World};
 
 async fn case(world: &World, subject: &str) -> String {
     let (status, body) = world
@@ -85,32 +85,6 @@ async fn case_comments(world: &World, record: &str) -> Vec<String> {
         .collect()
 }
 
-fn adf(text: &str) -> Value {
-    json!({"type": "doc", "version": 1, "content": [{"type": "paragraph", "content": [{"type": "text", "text": text}]}]})
-}
-
-/// Writes the two systems received while `during` ran (token and search reads aside).
-async fn writes(world: &World) -> Vec<Value> {
-    let mut all = Vec::new();
-    for base in [world.sf.base_url(), world.jira.base_url()] {
-        let log = world.requests(base).await;
-        all.extend(
-            log["requests"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|r| {
-                    let path = r["path"].as_str().unwrap_or_default();
-                    !(r["method"] == "GET"
-                        || path.ends_with("/search/jql")
-                        || path.contains("oauth2"))
-                }),
-        );
-    }
-    all
-}
-
 #[actix_web::test]
 async fn a_jira_field_edit_reaches_salesforce_at_once_and_is_not_echoed() {
     let world = connected_world().await;
@@ -132,7 +106,7 @@ async fn a_jira_field_edit_reaches_salesforce_at_once_and_is_not_echoed() {
     world.reset_requests().await;
     world.sync(&item).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(writes(&world).await, Vec::<Value>::new());
+    assert_eq!(world.writes().await, Vec::<Value>::new());
 }
 
 #[actix_web::test]

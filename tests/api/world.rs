@@ -97,7 +97,35 @@ pub async fn connected_world() -> World {
     world
 }
 
+/// A one-paragraph Atlassian Document Format body.
+pub fn adf(text: &str) -> Value {
+    json!({"type": "doc", "version": 1, "content": [{"type": "paragraph", "content": [{"type": "text", "text": text}]}]})
+}
+
 impl World {
+    /// Writes the two systems received since their request logs were reset (token requests and
+    /// searches, which only read, aside).
+    pub async fn writes(&self) -> Vec<Value> {
+        let mut all = Vec::new();
+        for base in [self.sf.base_url(), self.jira.base_url()] {
+            let log = self.requests(base).await;
+            all.extend(
+                log["requests"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|r| {
+                        let path = r["path"].as_str().unwrap_or_default();
+                        !(r["method"] == "GET"
+                            || path.ends_with("/search/jql")
+                            || path.contains("oauth2"))
+                    }),
+            );
+        }
+        all
+    }
+
     pub async fn connect(&self) -> reqwest::Response {
         self.app
             .http

@@ -100,41 +100,16 @@ async fn initial_fields(
     record: &crate::connectors::salesforce::Record,
 ) -> Result<(Map<String, Value>, Vec<LinkEvent>), SyncError> {
     let definition = &item.definition;
-    let describe = catalogue::describe(engine, &definition.object)
-        .await?
-        .ok_or_else(|| {
-            SyncError::not_found(
-                "object_not_found",
-                format!("Salesforce object {} is not visible", definition.object),
-            )
-        })?;
-    let sf_specs = catalogue::field_specs(&describe);
-    let project = definition
-        .jira_projects
-        .first()
-        .ok_or_else(|| SyncError::invalid("invalid_item", "no project", Value::Null))?;
-    let jira_specs = catalogue::screen_fields(
-        &catalogue::create_meta(
-            engine,
-            project,
-            definition.issue_type_id.as_deref().unwrap_or_default(),
-        )
-        .await?,
-    );
+    let (mapped, _) = catalogue::mapped_fields(engine, definition).await?;
     let mut fields = Map::new();
     let mut events = Vec::new();
-    for mapping in &definition.mappings {
-        let (Some(sf), Some(jira)) = (
-            sf_specs.get(&mapping.salesforce_field),
-            jira_specs.iter().find(|f| f.spec.id == mapping.jira_field),
-        ) else {
-            continue;
-        };
+    for field in &mapped {
+        let (mapping, sf, jira) = (&field.mapping, &field.salesforce, &field.jira);
         let source = record
             .get(&mapping.salesforce_field)
             .cloned()
             .unwrap_or(Value::Null);
-        let value = sf_to_jira(&source, sf, &jira.spec).map_err(|e| {
+        let value = sf_to_jira(&source, sf, jira).map_err(|e| {
             SyncError::invalid(
                 "field_conversion",
                 format!("{} → {}: {e}", mapping.salesforce_field, mapping.jira_field),

@@ -139,35 +139,20 @@ async fn pull_fields(
         return Ok(());
     };
     let definition = &item.definition;
-    let describe = catalogue::describe(engine, &definition.object)
-        .await?
-        .ok_or_else(|| {
-            SyncError::not_found(
-                "object_not_found",
-                format!("Salesforce object {} is not visible", definition.object),
-            )
-        })?;
-    let sf_specs = catalogue::field_specs(&describe);
-    let project = definition.jira_projects.first().ok_or_else(|| {
-        SyncError::invalid("invalid_item", "the item has no Jira project", Value::Null)
-    })?;
-    let type_id = definition.issue_type_id.as_deref().unwrap_or_default();
-    let jira_specs =
-        catalogue::screen_fields(&catalogue::create_meta(engine, project, type_id).await?);
+    let (mapped, missing) = catalogue::mapped_fields(engine, definition).await?;
     let mut edits = Map::new();
     let mut events = Vec::new();
-    let mut problems = Vec::new();
-    for mapping in &definition.mappings {
-        let (Some(sf), Some(jira)) = (
-            sf_specs.get(&mapping.salesforce_field),
-            jira_specs.iter().find(|f| f.spec.id == mapping.jira_field),
-        ) else {
-            problems.push(format!(
+    let mut problems: Vec<String> = missing
+        .iter()
+        .map(|m| {
+            format!(
                 "{} → {}: the field is no longer available",
-                mapping.salesforce_field, mapping.jira_field
-            ));
-            continue;
-        };
+                m.salesforce_field, m.jira_field
+            )
+        })
+        .collect();
+    for field in &mapped {
+        let (mapping, sf, jira) = (&field.mapping, &field.salesforce, &field.jira);
         let source = record
             .get(&mapping.salesforce_field)
             .cloned()
@@ -181,7 +166,7 @@ async fn pull_fields(
         {
             continue;
         }
-        let converted = match sf_to_jira(&source, sf, &jira.spec) {
+        let converted = match sf_to_jira(&source, sf, jira) {
             Ok(v) => v,
             Err(e) => {
                 problems.push(format!(

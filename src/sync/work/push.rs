@@ -158,37 +158,12 @@ async fn push_fields(
     issue: &Issue,
 ) -> Result<(), SyncError> {
     let definition = &item.definition;
-    let describe = catalogue::describe(engine, &definition.object)
-        .await?
-        .ok_or_else(|| {
-            SyncError::not_found(
-                "object_not_found",
-                format!("{} is not visible", definition.object),
-            )
-        })?;
-    let sf_specs = catalogue::field_specs(&describe);
-    let project = definition
-        .jira_projects
-        .first()
-        .ok_or_else(|| SyncError::invalid("invalid_item", "no project", Value::Null))?;
-    let jira_specs = catalogue::screen_fields(
-        &catalogue::create_meta(
-            engine,
-            project,
-            definition.issue_type_id.as_deref().unwrap_or_default(),
-        )
-        .await?,
-    );
+    let (mapped, _) = catalogue::mapped_fields(engine, definition).await?;
     let mut body = Map::new();
     let mut events = Vec::new();
     let mut problems = Vec::new();
-    for mapping in &definition.mappings {
-        let (Some(sf), Some(jira)) = (
-            sf_specs.get(&mapping.salesforce_field),
-            jira_specs.iter().find(|f| f.spec.id == mapping.jira_field),
-        ) else {
-            continue;
-        };
+    for field in &mapped {
+        let (mapping, sf, jira) = (&field.mapping, &field.salesforce, &field.jira);
         if !sf.updateable {
             continue;
         }
@@ -197,7 +172,7 @@ async fn push_fields(
             .get(&mapping.jira_field)
             .cloned()
             .unwrap_or(Value::Null);
-        let converted = match jira_to_sf(&value, &jira.spec, sf) {
+        let converted = match jira_to_sf(&value, jira, sf) {
             Ok(v) => v,
             Err(e) => {
                 problems.push(format!(
