@@ -470,6 +470,18 @@ async fn the_item_history_lists_dead_letters_in_salesforces_words_with_retry_and
     assert!(fragment.contains("data-region=\"latest-sync\""));
     assert!(!fragment.contains("<html"), "{fragment}");
 
+    // The panel card shows the failure and leads to the list.
+    let panel = get_with(app, "/panel/SUP-1", &cookie)
+        .await
+        .text()
+        .await
+        .expect("panel");
+    assert!(panel.contains(FORBIDDEN_SUBJECT), "{panel}");
+    assert!(
+        panel.contains(&format!("href=\"/admin/items/{item}#dead-letters\"")),
+        "{panel}"
+    );
+
     // Dismissed from a page script (cookie + X-Requested-With): the empty state again.
     let dismissed = client()
         .post(app.url(&format!(
