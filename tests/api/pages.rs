@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, TestApp};
-use crate::world::connected_world;
+use crate::world::{connected_world, FORBIDDEN_SUBJECT};
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -71,6 +71,7 @@ async fn pages_send_a_browser_without_a_session_to_sign_in() {
         "/admin/items/table".into(),
         format!("/admin/items/{id}"),
         format!("/admin/items/{id}/edit"),
+        format!("/admin/items/{id}/dead-letters"),
         format!("/admin/links/{id}"),
         "/panel/SUP-1".into(),
         format!("/panel/SUP-1/cards/{id}"),
@@ -333,6 +334,7 @@ async fn no_page_carries_the_admin_token() {
         "/admin/items/new".into(),
         format!("/admin/items/{item}"),
         format!("/admin/items/{item}/edit"),
+        format!("/admin/items/{item}/dead-letters"),
         format!("/admin/links/{link}"),
         "/panel/SUP-1".into(),
         format!("/panel/SUP-1/cards/{item}"),
@@ -415,4 +417,112 @@ async fn assets_are_served_from_the_binary_with_an_etag() {
         .await
         .expect("sent");
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
+
+#[actix_web::test]
+async fn the_item_history_lists_dead_letters_in_salesforces_words_with_retry_and_dismiss() {
+    let world = connected_world().await;
+    let app = &world.app;
+    world.forbid_subjects().await;
+    let (item, record) = world.linked_case("SUP-1", true).await;
+    let cookie = sign_in(app).await;
+
+    // Before anything failed: the empty state.
+    let page = get_with(app, &format!("/admin/items/{item}"), &cookie).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = page.text().await.expect("page");
+    assert!(page.contains("id=\"dead-letters\""), "{page}");
+    assert!(page.contains("No failures."), "{page}");
+    assert!(page.contains("/assets/history.js"), "{page}");
+
+    world.jira_summary("SUP-1", "Forbidden topic").await;
+    let letters = world.dead_letter_of(&item, "SUP-1").await;
+    let link = letters[0]["link_id"].as_str().expect("link id");
+
+    for path in [
+        format!("/admin/items/{item}"),
+        format!("/admin/items/{item}/dead-letters"),
+    ] {
+        let response = get_with(app, &path, &cookie).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let html = response.text().await.expect("html");
+        assert!(html.contains(FORBIDDEN_SUBJECT), "{path}: {html}");
+        assert!(!html.contains("No failures."), "{path}");
+        assert!(html.contains(&format!("data-link-id=\"{link}\"")), "{path}");
+        assert!(html.contains("data-operation=\"push_fields\""), "{path}");
+        assert!(html.contains("Write fields to Salesforce"), "{path}");
+        assert!(html.contains("href=\"/panel/SUP-1\""), "{path}");
+        assert!(html.contains(&record), "{path}");
+        assert!(html.contains("Needs attention"), "{path}");
+        assert!(html.contains("data-action=\"retry-dead-letter\""), "{path}");
+        assert!(
+            html.contains("data-action=\"dismiss-dead-letter\""),
+            "{path}"
+        );
+    }
+    // The fragment carries the regions it replaces and nothing of the page around them.
+    let fragment = get_with(app, &format!("/admin/items/{item}/dead-letters"), &cookie)
+        .await
+        .text()
+        .await
+        .expect("fragment");
+    assert!(fragment.contains("data-region=\"dead-letters\""));
+    assert!(fragment.contains("data-region=\"latest-sync\""));
+    assert!(!fragment.contains("<html"), "{fragment}");
+
+    // The panel card shows the failure and leads to the list.
+    let panel = get_with(app, "/panel/SUP-1", &cookie)
+        .await
+        .text()
+        .await
+        .expect("panel");
+    assert!(panel.contains(FORBIDDEN_SUBJECT), "{panel}");
+    assert!(
+        panel.contains(&format!("href=\"/admin/items/{item}#dead-letters\"")),
+        "{panel}"
+    );
+
+    // Dismissed from a page script (cookie + X-Requested-With): the empty state again.
+    let dismissed = client()
+        .post(app.url(&format!(
+            "/api/admin/items/{item}/dead-letters/{link}/push_fields/dismiss"
+        )))
+        .header(header::COOKIE, &cookie)
+        .header("X-Requested-With", "sfjira")
+        .header(header::ORIGIN, app.address.as_str())
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(dismissed.status(), StatusCode::NO_CONTENT);
+    let fragment = get_with(app, &format!("/admin/items/{item}/dead-letters"), &cookie)
+        .await
+        .text()
+        .await
+        .expect("fragment");
+    assert!(fragment.contains("No failures."), "{fragment}");
+}
+
+#[actix_web::test]
+async fn the_dead_letter_fragment_needs_a_session_and_a_real_item() {
+    let app = spawn_app().await;
+    let id = "01a222e7-f61b-74e1-9b12-b97bd6133756";
+    let path = format!("/admin/items/{id}/dead-letters");
+    let script = client()
+        .get(app.url(&path))
+        .header("X-Requested-With", "sfjira")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(script.status(), StatusCode::UNAUTHORIZED);
+    let cookie = sign_in(&app).await;
+    assert_eq!(
+        get_with(&app, &path, &cookie).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get_with(&app, "/admin/items/not-an-id/dead-letters", &cookie)
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
 }

@@ -2,66 +2,18 @@
 //! recorded with Salesforce's words; nothing is echoed back; faults slow things down but lose
 //! nothing.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::world::{adf, connected_world, World};
+use crate::world::{adf, connected_world, eventually, World};
 
 async fn case(world: &World, subject: &str) -> String {
-    let (status, body) = world
-        .sf_rest(
-            reqwest::Method::POST,
-            "sobjects/Case",
-            Some(json!({"Subject": subject, "Description": "d", "Status": "New"})),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-    body["id"].as_str().expect("id").to_string()
+    world.case(subject).await
 }
 
-/// A two-way (or one-way) Case item, a Case linked to `issue`, and the webhook registered.
 async fn linked(world: &World, issue: &str, two_way: bool) -> (String, String) {
-    let item = world.case_item(false).await;
-    if !two_way {
-        let (_, detail) = world.get(&format!("/api/admin/items/{item}")).await;
-        let mut definition = detail["definition"].clone();
-        definition["mode"] = "one_way".into();
-        let (status, body) = world
-            .api(
-                reqwest::Method::PUT,
-                &format!("/api/admin/items/{item}"),
-                Some(definition),
-            )
-            .await;
-        assert_eq!(status, 200, "{body}");
-    }
-    let record = case(world, "Linked case").await;
-    let (status, card) = world
-        .post(
-            &format!("/api/issues/{issue}/items/{item}/link"),
-            json!({"record_id": record}),
-        )
-        .await;
-    assert_eq!(status, 200, "{card}");
-    let (status, hook) = world.post("/api/admin/jira/webhook", json!({})).await;
-    assert_eq!(status, 201, "{hook}");
-    assert!(hook["url"]
-        .as_str()
-        .is_some_and(|u| u.ends_with("/webhooks/jira")));
-    (item, record)
-}
-
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while !check().await {
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    world.linked_case(issue, two_way).await
 }
 
 async fn sf_field(world: &World, record: &str, field: &str) -> Value {
@@ -128,14 +80,7 @@ async fn one_way_items_never_push_fields() {
 #[actix_web::test]
 async fn a_salesforce_refusal_is_a_dead_letter_with_salesforces_words_until_dismissed() {
     let world = connected_world().await;
-    world
-        .sf_control(
-            reqwest::Method::POST,
-            "validation-rules",
-            Some(json!({"object": "Case", "name": "No_forbidden", "condition": "Subject LIKE 'Forbidden%'",
-                        "message": "Subjects may not start with Forbidden.", "field": "Subject"})),
-        )
-        .await;
+    world.forbid_subjects().await;
     let (item, record) = linked(&world, "SUP-1", true).await;
     world
         .jira_rest(

@@ -2,6 +2,7 @@
 //! connect, define items, make changes on either side and read what each side holds.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use emulator::common::{Seed, ServerOptions};
 use emulator::jira::{JiraEmulator, JiraInfo, JiraOptions, WebhookRetry};
@@ -83,6 +84,22 @@ pub async fn world_with(
         http: reqwest::Client::new(),
     }
 }
+
+/// Waits (up to 15 s) until `check` holds.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !check().await {
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The message of the validation rule [`World::forbid_subjects`] arms.
+pub const FORBIDDEN_SUBJECT: &str = "Subjects may not start with Forbidden.";
 
 /// Emulators and sfjira, connected to Salesforce.
 pub async fn connected_world() -> World {
@@ -213,6 +230,91 @@ impl World {
             .await;
         assert_eq!(status, 201, "{body}");
         body["id"].as_str().expect("id").to_string()
+    }
+
+    /// A Case created in Salesforce as a person would; returns its id.
+    pub async fn case(&self, subject: &str) -> String {
+        let (status, body) = self
+            .sf_rest(
+                reqwest::Method::POST,
+                "sobjects/Case",
+                Some(json!({"Subject": subject, "Description": "d", "Status": "New"})),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body["id"].as_str().expect("id").to_string()
+    }
+
+    /// A two-way (or one-way) Case item, a Case linked to `issue`, and the Jira webhook
+    /// registered; returns the item and the record.
+    pub async fn linked_case(&self, issue: &str, two_way: bool) -> (String, String) {
+        let item = self.case_item(false).await;
+        if !two_way {
+            let (_, detail) = self.get(&format!("/api/admin/items/{item}")).await;
+            let mut definition = detail["definition"].clone();
+            definition["mode"] = "one_way".into();
+            let (status, body) = self
+                .api(
+                    reqwest::Method::PUT,
+                    &format!("/api/admin/items/{item}"),
+                    Some(definition),
+                )
+                .await;
+            assert_eq!(status, 200, "{body}");
+        }
+        let record = self.case("Linked case").await;
+        let (status, card) = self
+            .post(
+                &format!("/api/issues/{issue}/items/{item}/link"),
+                json!({"record_id": record}),
+            )
+            .await;
+        assert_eq!(status, 200, "{card}");
+        let (status, hook) = self.post("/api/admin/jira/webhook", json!({})).await;
+        assert_eq!(status, 201, "{hook}");
+        assert!(hook["url"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("/webhooks/jira")));
+        (item, record)
+    }
+
+    /// Arms a Salesforce validation rule refusing Case subjects that start with "Forbidden".
+    pub async fn forbid_subjects(&self) {
+        self.sf_control(
+            reqwest::Method::POST,
+            "validation-rules",
+            Some(json!({"object": "Case", "name": "No_forbidden",
+                        "condition": "Subject LIKE 'Forbidden%'",
+                        "message": FORBIDDEN_SUBJECT, "field": "Subject"})),
+        )
+        .await;
+    }
+
+    /// Edits an issue's summary in Jira as a person would.
+    pub async fn jira_summary(&self, issue: &str, summary: &str) {
+        let (status, body) = self
+            .jira_rest(
+                reqwest::Method::PUT,
+                &format!("issue/{issue}"),
+                Some(json!({"fields": {"summary": summary}})),
+            )
+            .await;
+        assert_eq!(status, 204, "{body}");
+    }
+
+    /// Waits until `item` has a dead letter of `issue` and returns them all.
+    pub async fn dead_letter_of(&self, item: &str, issue: &str) -> Vec<Value> {
+        let path = format!("/api/admin/items/{item}/dead-letters");
+        eventually(&format!("a dead letter of {issue}"), || async {
+            self.get(&path).await.1["dead_letters"]
+                .as_array()
+                .is_some_and(|l| l.iter().any(|e| e["issue_key"] == issue))
+        })
+        .await;
+        self.get(&path).await.1["dead_letters"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Runs one reconciliation of `item` now.

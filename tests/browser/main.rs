@@ -14,4 +14,5 @@ mod world;
 
 mod admin;
 mod harness;
+mod history;
 mod panel;

@@ -30,6 +30,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../../../assets/admin.js"),
     },
     Asset {
+        name: "history.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../../assets/history.js"),
+    },
+    Asset {
         name: "editor.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("../../../assets/editor.js"),

@@ -44,6 +44,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/items/table", web::get().to(admin::items_fragment))
         .route("/admin/items/new", web::get().to(editor::new_item))
         .route("/admin/items/{id}/edit", web::get().to(editor::edit_item))
+        .route(
+            "/admin/items/{id}/dead-letters",
+            web::get().to(history::dead_letters_fragment),
+        )
         .route("/admin/items/{id}", web::get().to(history::page))
         .route("/admin/links/{id}", web::get().to(link_history::page))
         .route("/panel/{key}", web::get().to(panel::page))

@@ -10,7 +10,7 @@
 use actix_web::{web, HttpResponse};
 use maud::{html, Markup};
 
-use super::history::item_id;
+use super::history::{item_id, operation_label};
 use super::layout::{self, hidden, lozenge, value_text, when, Nav, Tone};
 use super::{PageError, Viewer};
 use crate::domain::ids::JiraIssueKey;
@@ -174,14 +174,21 @@ fn linked(card: &PanelCard, link: &LinkedRecord) -> Markup {
             }
         }
         @if !link.failures.is_empty() {
-            div.banner.error {
+            div.banner.error.failures {
                 p { strong { "Failures" } }
                 ul {
                     @for f in &link.failures {
                         li {
-                            (f.operation) ": " (f.error) " (" (when(f.at)) ")"
-                            @if f.will_retry { " — will retry" }
+                            strong { (operation_label(&f.operation)) } ": " (f.error)
+                            " (" (when(f.at)) ") — "
+                            @if f.will_retry { "will retry" } @else { "needs attention" }
                         }
+                    }
+                }
+                p {
+                    a href=(format!("/admin/items/{}#dead-letters", card.item_id)) {
+                        "Retry or dismiss on the item's dead-letter list"
+                        (hidden(&format!(" ({})", card.item_name)))
                     }
                 }
             }
