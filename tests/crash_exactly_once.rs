@@ -221,6 +221,13 @@ impl Harness {
     }
 }
 
+impl Drop for Harness {
+    /// A failing assertion must not leave the child running.
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
 fn adf(text: &str) -> Value {
     json!({"type": "doc", "version": 1, "content": [{"type": "paragraph", "content": [{"type": "text", "text": text}]}]})
 }
