@@ -1,0 +1,233 @@
+//! Jira comments into Salesforce (split to fit CaseComment, marked so they are never mirrored
+//! back) and edits of the comments written in Jira.
+
+use serde_json::{json, Map, Value};
+
+use super::super::comments::PROPERTY;
+use super::super::intent::{create_once, CreateFailed, Intent, RemoteRef};
+use super::super::{ItemSnapshot, WorkOutcome};
+use super::*;
+use crate::actors::link::LinkSession;
+use crate::connectors::jira::Comment;
+use crate::domain::comments::{
+    format_jira_comment_for_case, format_jira_comment_for_feed, is_connector_text,
+    parse_jira_comment_marker, JiraComment, CASE_COMMENT_LIMIT_BYTES, FEED_BODY_LIMIT_BYTES,
+};
+use crate::domain::echo::fingerprint_text;
+use crate::domain::escape::soql_quote;
+use crate::domain::ids::{JiraIssueKey, SalesforceId};
+use crate::domain::side::Side;
+use crate::events::link::{
+    CommentPaired, CommentUpdated, LinkEvent, RemoteOperation, SalesforceCommentKind,
+};
+use crate::sync::{Engine, SyncError};
+
+fn author_of(comment: &Comment) -> String {
+    comment
+        .author
+        .as_ref()
+        .and_then(|a| a.display_name.clone())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "A Jira user".into())
+}
+
+fn jira_comment(engine: &Engine, key: &JiraIssueKey, comment: &Comment) -> JiraComment {
+    JiraComment {
+        author: author_of(comment),
+        issue_key: key.clone(),
+        comment_id: comment.id.clone(),
+        issue_url: format!(
+            "{}/browse/{key}",
+            engine
+                .jira_base_url()
+                .unwrap_or_default()
+                .trim_end_matches('/')
+        ),
+        body: comment.body_text(),
+    }
+}
+
+/// Mirrors new Jira comments into Salesforce, and edits of comments written in Jira.
+pub(super) async fn push_comments(
+    engine: &Engine,
+    session: &mut LinkSession,
+    item: &ItemSnapshot,
+    key: &JiraIssueKey,
+    outcome: &mut WorkOutcome,
+) -> Result<(), SyncError> {
+    let Some((kind, object, body_field)) = surface(engine, &item.definition.object).await? else {
+        return Ok(());
+    };
+    let comments = engine.jira()?.comments_with_properties(key).await?;
+    for comment in &comments {
+        let text = comment.body_text();
+        if let Some(ids) = session.state().comments_by_jira.get(&comment.id).cloned() {
+            let remembered = session
+                .state()
+                .jira_comment_fingerprints
+                .get(&comment.id)
+                .cloned();
+            let now = fingerprint_text(&text);
+            if remembered.is_some_and(|fp| fp != now.as_str()) {
+                edit_comment(engine, session, item, key, comment, kind, &ids, outcome).await?;
+            }
+            continue;
+        }
+        if comment.property(PROPERTY).is_some() || is_connector_text(&text) {
+            continue;
+        }
+        create_comment(engine, session, key, comment, kind, object, body_field).await?;
+        outcome.comments_paired += 1;
+    }
+    Ok(())
+}
+
+fn parts_for(
+    engine: &Engine,
+    key: &JiraIssueKey,
+    comment: &Comment,
+    kind: SalesforceCommentKind,
+) -> Vec<String> {
+    let c = jira_comment(engine, key, comment);
+    match kind {
+        SalesforceCommentKind::CaseComment => {
+            format_jira_comment_for_case(&c, CASE_COMMENT_LIMIT_BYTES)
+        }
+        _ => vec![format_jira_comment_for_feed(&c, FEED_BODY_LIMIT_BYTES)],
+    }
+}
+
+/// Creates a Jira comment's Salesforce comment(s) once: after a crash, the parts already
+/// written are found by their markers and only the missing ones are created.
+async fn create_comment(
+    engine: &Engine,
+    session: &mut LinkSession,
+    key: &JiraIssueKey,
+    comment: &Comment,
+    kind: SalesforceCommentKind,
+    object: &'static str,
+    body_field: &'static str,
+) -> Result<(), SyncError> {
+    let record = record_id(session)?;
+    let sf = engine.salesforce()?;
+    let parts = parts_for(engine, key, comment, kind);
+    let comment_id = comment.id.clone();
+    let intent = Intent {
+        operation: RemoteOperation::CreateSalesforceComment,
+        target: Side::Salesforce,
+        marker: format!("sfjira:jira-comment:{comment_id}"),
+        detail: json!({"jira_comment_id": comment_id, "parts": parts.len()}),
+    };
+    let find_parts = || async {
+        let soql = format!(
+            "SELECT Id, {body_field} FROM {object} WHERE ParentId = {} ORDER BY CreatedDate ASC",
+            soql_quote(record.as_str())
+        );
+        let mut found: Vec<(usize, String)> = sf
+            .query(&soql)
+            .await?
+            .into_iter()
+            .filter_map(|row| {
+                let marker = row
+                    .get(body_field)
+                    .and_then(Value::as_str)
+                    .and_then(parse_jira_comment_marker)?;
+                let id = row.get("Id")?.as_str()?.to_string();
+                (marker.comment_id == comment_id && marker.issue_key == *key)
+                    .then(|| (marker.part.map_or(1, |(i, _)| i), id))
+            })
+            .collect();
+        found.sort();
+        Ok::<_, SyncError>(found)
+    };
+    let create_all = || async {
+        let existing = find_parts().await?;
+        let mut ids = Vec::new();
+        for (index, text) in parts.iter().enumerate() {
+            if let Some((_, id)) = existing.iter().find(|(n, _)| *n == index + 1) {
+                ids.push(id.clone());
+                continue;
+            }
+            let mut body = Map::new();
+            body.insert("ParentId".into(), record.to_string().into());
+            body.insert(body_field.into(), text.clone().into());
+            if kind == SalesforceCommentKind::CaseComment {
+                body.insert("IsPublished".into(), false.into());
+            } else {
+                body.insert("Type".into(), "TextPost".into());
+            }
+            ids.push(sf.create(object, &body).await?.to_string());
+        }
+        Ok(RemoteRef {
+            id: ids.join(","),
+            aux: None,
+        })
+    };
+    let find = || async { Ok(None) };
+    let settle = |created: &super::super::intent::Created| {
+        let ids: Vec<SalesforceId> = created
+            .remote()
+            .id
+            .split(',')
+            .filter_map(|i| SalesforceId::parse(i).ok())
+            .collect();
+        vec![LinkEvent::CommentPaired(CommentPaired {
+            origin: Side::Jira,
+            salesforce_ids: ids,
+            salesforce_kind: kind,
+            jira_comment_id: comment.id.clone(),
+            fingerprint: fingerprint_text(&comment.body_text()).as_str().to_string(),
+        })]
+    };
+    match create_once(session, intent, find, create_all, settle).await {
+        Ok(_) => Ok(()),
+        Err(CreateFailed::Link(e)) => Err(e.into()),
+        Err(CreateFailed::Remote(e)) => Err(e),
+    }
+}
+
+/// Mirrors an edit of a Jira-written comment onto its Salesforce comment(s).
+#[allow(clippy::too_many_arguments)]
+async fn edit_comment(
+    engine: &Engine,
+    session: &mut LinkSession,
+    item: &ItemSnapshot,
+    key: &JiraIssueKey,
+    comment: &Comment,
+    kind: SalesforceCommentKind,
+    ids: &[SalesforceId],
+    outcome: &mut WorkOutcome,
+) -> Result<(), SyncError> {
+    let sf = engine.salesforce()?;
+    let (object, field) = match kind {
+        SalesforceCommentKind::CaseComment => ("CaseComment", "CommentBody"),
+        _ => ("FeedItem", "Body"),
+    };
+    let mut parts = parts_for(engine, key, comment, kind);
+    // The parts keep their number: an edit that needs more parts than the original folds the
+    // rest into the last one, truncated with a note (Salesforce's size limit still holds).
+    if parts.len() > ids.len() && !ids.is_empty() {
+        let rest = parts.split_off(ids.len() - 1).join("\n");
+        parts.push(crate::domain::comments::truncate_with_note(
+            &rest,
+            CASE_COMMENT_LIMIT_BYTES,
+        ));
+    }
+    for (id, text) in ids.iter().zip(parts.iter()) {
+        let mut body = Map::new();
+        body.insert(field.into(), text.clone().into());
+        sf.update(object, id, &body).await?;
+    }
+    let _ = (item, outcome);
+    if let Some(first) = ids.first() {
+        session
+            .record(vec![LinkEvent::CommentUpdated(CommentUpdated {
+                origin: Side::Jira,
+                jira_comment_id: comment.id.clone(),
+                salesforce_id: first.clone(),
+                fingerprint: fingerprint_text(&comment.body_text()).as_str().to_string(),
+            })])
+            .await?;
+    }
+    Ok(())
+}

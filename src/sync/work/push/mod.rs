@@ -1,0 +1,176 @@
+//! Jira → Salesforce for one linked issue: mapped fields (two-way items), status (any item with
+//! status sync), comments and their edits, and files — compared against the link's memory so
+//! that what sfjira wrote itself is recognised and never written back.
+//!
+//! A webhook and the scheduler's Jira sweep both run this same unit: the webhook makes it
+//! immediate, the sweep makes it certain (a delivery lost while sfjira was down is caught by
+//! the next run).
+
+mod comments;
+mod fields;
+mod files;
+
+use async_trait::async_trait;
+
+use super::{issue_of, record_failure, EngineRef, ItemSnapshot, WorkOutcome};
+use crate::actors::link::{LinkError, LinkSession, LinkWork};
+use crate::domain::catalog::{comment_model, CommentModel};
+use crate::domain::ids::SalesforceId;
+use crate::domain::item::SyncMode;
+use crate::events::link::{operations, SalesforceCommentKind, Trigger};
+use crate::sync::{catalogue, fetch, Engine, SyncError};
+
+/// Applies the linked issue's Jira-side changes to its record.
+#[derive(Clone)]
+pub struct PushWork {
+    /// The engine.
+    pub engine: EngineRef,
+    /// The item.
+    pub item: ItemSnapshot,
+    /// What caused it.
+    pub trigger: Trigger,
+}
+
+#[async_trait]
+impl LinkWork for PushWork {
+    type Output = WorkOutcome;
+
+    async fn run(&mut self, session: &mut LinkSession) -> Result<WorkOutcome, LinkError> {
+        apply(&self.engine, session, &self.item).await
+    }
+}
+
+/// Compares the linked issue with the link's memory and writes what changed to Salesforce.
+pub async fn apply(
+    engine: &Engine,
+    session: &mut LinkSession,
+    item: &ItemSnapshot,
+) -> Result<WorkOutcome, LinkError> {
+    let mut outcome = WorkOutcome::default();
+    let definition = &item.definition;
+    let (Some(key), true) = (issue_of(session), definition.mode.synchronises()) else {
+        return Ok(outcome);
+    };
+    let Ok(jira) = engine.jira() else {
+        return Ok(outcome);
+    };
+    let two_way = definition.mode == SyncMode::TwoWay;
+    let mut wanted: Vec<&str> = vec!["status", "updated", "created", "attachment"];
+    wanted.extend(definition.mappings.iter().map(|m| m.jira_field.as_str()));
+    let issue = match jira.get_issue(&key, &wanted, &[], &[]).await {
+        Ok(issue) => issue,
+        Err(e) => {
+            record_failure(
+                engine,
+                session,
+                &mut outcome,
+                operations::READ_ISSUE,
+                &e.into(),
+            )
+            .await?;
+            return Ok(outcome);
+        }
+    };
+    if two_way && !definition.mappings.is_empty() {
+        if let Err(error) = fields::push_fields(engine, session, item, &issue).await {
+            match error {
+                SyncError::Link(e) => return Err(e),
+                other => {
+                    record_failure(
+                        engine,
+                        session,
+                        &mut outcome,
+                        operations::PUSH_FIELDS,
+                        &other,
+                    )
+                    .await?
+                }
+            }
+        }
+    }
+    if definition.options.status_sync.is_some() {
+        let current = issue.status().map(|s| s.name);
+        let remembered = session
+            .state()
+            .status
+            .as_ref()
+            .and_then(|m| m.jira_value.clone());
+        if current.is_some() && current != remembered {
+            status_from_jira(engine, session, item, &mut outcome).await?;
+        }
+    }
+    if two_way && definition.options.comments_sync {
+        if let Err(error) = comments::push_comments(engine, session, item, &key, &mut outcome).await
+        {
+            match error {
+                SyncError::Link(e) => return Err(e),
+                other => {
+                    record_failure(engine, session, &mut outcome, operations::COMMENTS, &other)
+                        .await?
+                }
+            }
+        }
+    }
+    if two_way && definition.options.attachments_sync {
+        files::push_files(
+            engine,
+            session,
+            item,
+            &key,
+            &issue.attachments(),
+            &mut outcome,
+        )
+        .await?;
+    }
+    Ok(outcome)
+}
+
+pub(super) fn record_id(session: &LinkSession) -> Result<SalesforceId, SyncError> {
+    session
+        .state()
+        .link
+        .as_ref()
+        .map(|l| l.record_id.clone())
+        .ok_or_else(|| SyncError::not_found("not_linked", "the link is gone"))
+}
+
+/// Reads the record and settles the status race (Jira changed).
+async fn status_from_jira(
+    engine: &Engine,
+    session: &mut LinkSession,
+    item: &ItemSnapshot,
+    outcome: &mut WorkOutcome,
+) -> Result<(), LinkError> {
+    let record = match record_id(session) {
+        Ok(id) => id,
+        Err(_) => return Ok(()),
+    };
+    let sf = match engine.salesforce() {
+        Ok(sf) => sf,
+        Err(e) => return record_failure(engine, session, outcome, operations::STATUS, &e).await,
+    };
+    match fetch::one_record(&sf, &item.definition, &record).await {
+        Ok(Some(values)) => super::status::sync(engine, session, item, &values, outcome).await,
+        Ok(None) => Ok(()),
+        Err(e) => record_failure(engine, session, outcome, operations::STATUS, &e).await,
+    }
+}
+
+/// The comment surface of the item's object.
+pub(super) async fn surface(
+    engine: &Engine,
+    object: &str,
+) -> Result<Option<(SalesforceCommentKind, &'static str, &'static str)>, SyncError> {
+    let feed = catalogue::describe(engine, object)
+        .await?
+        .is_some_and(|d| d.object.feed_enabled);
+    Ok(match comment_model(object, Some(feed)) {
+        CommentModel::CaseComment => Some((
+            SalesforceCommentKind::CaseComment,
+            "CaseComment",
+            "CommentBody",
+        )),
+        CommentModel::Feed => Some((SalesforceCommentKind::FeedItem, "FeedItem", "Body")),
+        CommentModel::Unsupported => None,
+    })
+}
