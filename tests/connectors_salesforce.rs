@@ -580,15 +580,9 @@ async fn search_escapes_what_people_type() {
     emu.stop().await;
 }
 
-/// EMULATOR DISCREPANCY (reported for a fix on the emulator branch): an escaped reserved
-/// character standing alone as a word (`printer \& scanner`, `\? zz`, `zz \-`, `zz \"`)
-/// answers 400 `MALFORMED_SEARCH` "search term must be longer than one character", although
-/// SOSL searches escaped reserved characters literally and the emulator's own documentation
-/// says it has no minimum term length (a lone `a` is accepted). People type such text into the
-/// issue panel's search box, so the client must be able to send it; this test asserts the
-/// documented behaviour and is ignored until the emulator follows it.
+/// People type such text into the issue panel's search box: an escaped reserved character
+/// standing alone as a word (`printer \& scanner`) is searched for like the rest, not refused.
 #[tokio::test]
-#[ignore = "emulator refuses an escaped reserved character standing alone as a word"]
 async fn search_accepts_reserved_characters_standing_alone() {
     let (emu, client) = start().await;
     for text in ["printer & scanner", "? printer", "printer -", "printer \""] {

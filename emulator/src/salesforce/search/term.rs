@@ -326,6 +326,16 @@ impl Parser {
 }
 
 fn build(items: Vec<Item>, pos: usize) -> Result<Expr, TermError> {
+    // A word or phrase of punctuation alone (`printer \& scanner`) has no token to look up in
+    // the search index, so it drops out of the term, as it does in Salesforce's tokenizer; a
+    // term left with nothing to search for is refused below.
+    let items = items
+        .into_iter()
+        .filter(|item| match item {
+            Item::Word(w) | Item::Phrase(w) => !patterns(w).is_empty(),
+            Item::Open | Item::Close => true,
+        })
+        .collect();
     let mut p = Parser { items, i: 0, pos };
     let expr = p.or()?;
     if p.i < p.items.len() {
@@ -393,6 +403,20 @@ mod tests {
         );
         assert!(parse_term(r"bad\q").is_err());
         assert!(parse_braced("FIND {open", 6).is_err());
+    }
+
+    #[test]
+    fn escaped_punctuation_standing_alone_drops_out_of_the_term() {
+        assert!(m(r"printer \& scanner", "Printer and scanner jam"));
+        assert!(m(r"\? printer", "printer"));
+        assert!(m(r"printer \-", "printer"));
+        assert!(m("printer \\\"", "printer"));
+        assert!(!m(r"printer \& fax", "printer scanner"));
+        let alone = parse_term(r"\&").unwrap_err();
+        assert_eq!(
+            alone.message,
+            "search term must be longer than one character"
+        );
     }
 
     #[test]
