@@ -109,12 +109,36 @@ struct WebhookRequest {
     url: Option<String>,
 }
 
+/// Reads the optional body: none (or only whitespace) means the defaults; anything else must be
+/// a [`WebhookRequest`], refused in the usual shape otherwise.
+fn webhook_request(body: &[u8]) -> Result<WebhookRequest, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(WebhookRequest::default());
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        let details = json!({ "line": e.line(), "column": e.column() });
+        if e.is_data() {
+            ApiError::Unprocessable {
+                code: "invalid_body",
+                message: format!("the body does not fit: {e}"),
+                details,
+            }
+        } else {
+            ApiError::BadRequest {
+                code: "invalid_json",
+                message: format!("the body is not valid JSON: {e}"),
+                details,
+            }
+        }
+    })
+}
+
 async fn register_webhook(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: Option<web::Json<WebhookRequest>>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let requested = body.map(|b| b.into_inner()).unwrap_or_default();
+    let requested = webhook_request(&body)?;
     let url = match requested.url {
         Some(url) => url,
         None => {

@@ -382,3 +382,60 @@ async fn jira_rate_limits_and_dropped_connections_slow_a_run_down_but_lose_nothi
         assert_eq!(notes, 1, "the comment exactly once on {id}");
     }
 }
+
+/// The webhooks registered in the Jira emulator, as its admin resource lists them.
+async fn jira_webhooks(world: &World) -> Vec<Value> {
+    world
+        .http
+        .get(format!(
+            "{}/rest/webhooks/1.0/webhook",
+            world.jira_info.base_url
+        ))
+        .basic_auth(&world.jira_info.email, Some(&world.jira_info.api_token))
+        .send()
+        .await
+        .expect("sent")
+        .json::<Vec<Value>>()
+        .await
+        .expect("webhook list")
+}
+
+#[actix_web::test]
+async fn webhook_registration_refuses_a_bad_body_and_registers_nothing() {
+    let world = connected_world().await;
+    let before = jira_webhooks(&world).await.len();
+    let (status, body) = world
+        .post("/api/admin/jira/webhook", json!({"adress": "https://x"}))
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"], "invalid_body");
+    assert!(body["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("adress")));
+    let malformed = world
+        .app
+        .http
+        .post(world.app.url("/api/admin/jira/webhook"))
+        .bearer_auth(&world.app.token)
+        .header("Content-Type", "application/json")
+        .body("{\"url\": ")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(malformed.status(), 400);
+    let body: Value = malformed.json().await.expect("json");
+    assert_eq!(body["error"], "invalid_json");
+    assert_eq!(jira_webhooks(&world).await.len(), before);
+
+    let url = "https://sfjira.example.com/webhooks/jira";
+    let (status, hook) = world
+        .post("/api/admin/jira/webhook", json!({"url": url}))
+        .await;
+    assert_eq!(status, 201, "{hook}");
+    assert_eq!(hook["url"], url);
+    let hooks = jira_webhooks(&world).await;
+    assert!(
+        hooks.iter().any(|h| h["url"] == url),
+        "registered in Jira: {hooks:?}"
+    );
+}
