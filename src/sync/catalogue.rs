@@ -216,7 +216,7 @@ pub async fn jira_metadata(
     if let (Some(project), Some(type_id)) = (projects.first(), issue_type_id) {
         if known.contains(project) {
             let types = issue_types(engine, project).await?;
-            if let Some(t) = types.iter().find(|t| t.id == type_id || t.name == type_id) {
+            if let Some(t) = types.iter().find(|t| t.id == type_id) {
                 let meta = create_meta(engine, project, &t.id).await?;
                 metadata.issue_type = Some((t.id.clone(), screen_fields(&meta)));
                 chosen = Some(t.clone());

@@ -74,6 +74,17 @@ async fn an_item_on_an_unknown_object_or_field_is_refused_field_by_field() {
         mapping.as_str().is_some_and(|m| m.contains("CaseNumber")),
         "{mapping}"
     );
+
+    // An issue type is named by its id; its name is not an id and is refused.
+    let (status, body) = world
+        .post(
+            "/api/admin/items",
+            json!({"name": "Cases", "mode": "one_way", "jira_projects": ["SUP"],
+                   "issue_type_id": "Support Request", "object": "Case"}),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(problems(&body), ["issue_type_id"]);
     let (_, list) = world.get("/api/admin/items").await;
     assert_eq!(list["items"], json!([]), "nothing saved");
 }
