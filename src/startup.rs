@@ -177,6 +177,7 @@ impl Application {
             HttpServer::new(move || {
                 App::new()
                     .app_data(web::Data::new(state.clone()))
+                    .wrap(crate::http::errors::method_not_allowed_handlers())
                     .wrap(tracing_actix_web::TracingLogger::default())
                     .configure(|cfg| crate::http::configure(cfg, &state.settings))
             })

@@ -130,7 +130,11 @@ impl ApiError {
             Self::BadRequest { details, .. }
             | Self::Conflict { details, .. }
             | Self::Unprocessable { details, .. }
-            | Self::Upstream { details, .. } => details.clone(),
+            | Self::Upstream { details, .. }
+                if !details.is_null() =>
+            {
+                details.clone()
+            }
             Self::PayloadTooLarge { limit } => json!({ "limit_bytes": limit }),
             _ => json!({}),
         }
@@ -212,4 +216,26 @@ pub fn path_config() -> actix_web::web::PathConfig {
     actix_web::web::PathConfig::default().error_handler(|err, _req| {
         ApiError::bad_request("invalid_path", format!("bad path parameter: {err}")).into()
     })
+}
+
+/// Gives actix's own `405 Method Not Allowed` (a known path called with a method it does not
+/// serve) the same body as every other refusal, naming the method and path.
+pub fn method_not_allowed_handlers<B: 'static>() -> actix_web::middleware::ErrorHandlers<B> {
+    actix_web::middleware::ErrorHandlers::new()
+        .handler(StatusCode::METHOD_NOT_ALLOWED, method_not_allowed)
+}
+
+fn method_not_allowed<B>(
+    res: actix_web::dev::ServiceResponse<B>,
+) -> actix_web::Result<actix_web::middleware::ErrorHandlerResponse<B>> {
+    let message = format!(
+        "{} is not allowed on {}",
+        res.request().method(),
+        res.request().path()
+    );
+    let body = json!({"error": "method_not_allowed", "message": message, "details": {}});
+    let response = HttpResponse::MethodNotAllowed().json(body);
+    Ok(actix_web::middleware::ErrorHandlerResponse::Response(
+        res.into_response(response).map_into_right_body(),
+    ))
 }

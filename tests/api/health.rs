@@ -90,3 +90,21 @@ async fn unknown_routes_answer_the_standard_error_body() {
         .as_str()
         .is_some_and(|m| m.contains("/api/nothing-here")));
 }
+
+#[actix_web::test]
+async fn a_method_a_route_does_not_serve_answers_405_with_the_standard_error_body() {
+    let app = spawn_app().await;
+    let response = app
+        .http
+        .patch(app.url("/api/admin/connection"))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 405);
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(body["error"], "method_not_allowed");
+    assert!(body["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("PATCH") && m.contains("/api/admin/connection")));
+}
