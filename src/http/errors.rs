@@ -25,6 +25,11 @@ pub enum ApiError {
     /// 401: no or wrong credentials.
     #[error("{0}")]
     Unauthorized(String),
+    /// 401: a signed request (a Jira webhook delivery) whose signature is missing, wrong or
+    /// cannot be checked. Same code as [`Self::Unauthorized`], but no bearer challenge: no
+    /// token would help.
+    #[error("{0}")]
+    BadSignature(String),
     /// 403: authenticated, but this request may not do that (e.g. a cookie-authenticated
     /// change without the header that proves it comes from the admin pages).
     #[error("{message}")]
@@ -118,7 +123,7 @@ impl ApiError {
             | Self::Conflict { code, .. }
             | Self::Unprocessable { code, .. }
             | Self::Upstream { code, .. } => code,
-            Self::Unauthorized(_) => "unauthorized",
+            Self::Unauthorized(_) | Self::BadSignature(_) => "unauthorized",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
@@ -145,7 +150,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized(_) | Self::BadSignature(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::Conflict { .. } => StatusCode::CONFLICT,

@@ -88,7 +88,7 @@ pub async fn receive(
     };
     let Some(secret) = state.settings.jira.webhook_secret.as_ref() else {
         outcome("unverifiable");
-        return Err(ApiError::Unauthorized(
+        return Err(ApiError::BadSignature(
             "no webhook secret is configured (jira.webhook_secret), so no delivery can be verified"
                 .into(),
         ));
@@ -97,7 +97,7 @@ pub async fn receive(
         .is_some_and(|sig| signature_matches(secret.expose_secret().as_bytes(), &body, sig));
     if !verified {
         outcome("bad_signature");
-        return Err(ApiError::Unauthorized(
+        return Err(ApiError::BadSignature(
             "X-Hub-Signature is missing or does not match the body".into(),
         ));
     }

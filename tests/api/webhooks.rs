@@ -92,6 +92,10 @@ async fn missing_or_wrong_signatures_are_refused_and_change_nothing() {
     ] {
         let response = deliver(&app, &body, signature, "d").await;
         assert_eq!(response.status(), 401);
+        assert!(
+            response.headers().get("WWW-Authenticate").is_none(),
+            "a signature is checked, no bearer token is asked for"
+        );
         let answer: Value = response.json().await.expect("json");
         assert_eq!(answer["error"], "unauthorized");
     }
