@@ -1,6 +1,7 @@
 //! Comments over all their pages with their properties, and attachments streamed up and down.
 
 use super::*;
+use crate::generated::generated;
 
 #[tokio::test]
 async fn comments_are_read_over_all_pages_with_their_properties() {
@@ -81,28 +82,6 @@ async fn comments_are_read_over_all_pages_with_their_properties() {
         .expect_err("a string body is refused before sending");
     assert!(matches!(err, JiraError::InvalidInput(_)));
     emu.stop().await;
-}
-
-/// A deterministic multi-megabyte file, produced chunk by chunk.
-fn generated(len: usize) -> (ByteStream, String) {
-    const CHUNK: usize = 64 * 1024;
-    let chunk = move |i: usize| -> Bytes {
-        let size = CHUNK.min(len - i * CHUNK);
-        Bytes::from(
-            (0..size)
-                .map(|j| ((i * 13 + j * 5) % 253) as u8)
-                .collect::<Vec<u8>>(),
-        )
-    };
-    let count = len.div_ceil(CHUNK);
-    let mut hasher = Sha256::new();
-    for i in 0..count {
-        hasher.update(chunk(i));
-    }
-    let digest = hex::encode(hasher.finalize());
-    let stream =
-        futures::stream::iter((0..count).map(move |i| Ok::<Bytes, std::io::Error>(chunk(i))));
-    (byte_stream(stream), digest)
 }
 
 #[tokio::test]

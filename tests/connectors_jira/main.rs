@@ -7,12 +7,13 @@
 
 mod failures;
 mod files;
+#[path = "../common/generated.rs"]
+mod generated;
 mod issues;
 mod site;
 
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use emulator::jira::{JiraEmulator, JiraOptions};
 use futures::StreamExt;
 use secrecy::SecretString;
@@ -20,7 +21,6 @@ use serde_json::{json, Map, Value};
 use sfjira::config::JiraSettings;
 use sfjira::connectors::jira::{JiraClient, JiraError, PropertyWrite};
 use sfjira::connectors::retry::{RetryClassified, RetryPolicy};
-use sfjira::connectors::{byte_stream, ByteStream};
 use sfjira::domain::adf::text_to_adf;
 use sfjira::domain::escape::jql_quote;
 use sfjira::domain::ids::{JiraIssueKey, ProjectKey};

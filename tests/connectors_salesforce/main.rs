@@ -8,13 +8,14 @@
 
 mod auth;
 mod failures;
+#[path = "../common/generated.rs"]
+mod generated;
 mod reads;
 mod writes;
 
 use std::ops::ControlFlow;
 use std::time::Duration;
 
-use bytes::Bytes;
 use emulator::common::Seed;
 use emulator::salesforce::{SalesforceEmulator, SalesforceOptions};
 use futures::StreamExt;
@@ -26,7 +27,6 @@ use sfjira::connectors::salesforce::{
     CompositeRequest, CompositeSubrequest, OAuthFailureKind, RecordCreate, RecordUpdate,
     SalesforceClient, SalesforceConnection, SalesforceError,
 };
-use sfjira::connectors::{byte_stream, ByteStream};
 use sfjira::domain::ids::SalesforceId;
 use sha2::{Digest, Sha256};
 

@@ -1,6 +1,7 @@
 //! Writes: records, collections and composite, and files streamed up and down.
 
 use super::*;
+use crate::generated::generated;
 
 #[tokio::test]
 async fn records_collections_and_composite() {
@@ -118,28 +119,6 @@ async fn records_collections_and_composite() {
         "From composite"
     );
     emu.stop().await;
-}
-
-/// A deterministic multi-megabyte file, produced chunk by chunk (never whole in memory).
-fn generated(len: usize) -> (ByteStream, String) {
-    const CHUNK: usize = 64 * 1024;
-    let chunk = move |i: usize| -> Bytes {
-        let size = CHUNK.min(len - i * CHUNK);
-        Bytes::from(
-            (0..size)
-                .map(|j| ((i * 31 + j * 7) % 251) as u8)
-                .collect::<Vec<u8>>(),
-        )
-    };
-    let count = len.div_ceil(CHUNK);
-    let mut hasher = Sha256::new();
-    for i in 0..count {
-        hasher.update(chunk(i));
-    }
-    let digest = hex::encode(hasher.finalize());
-    let stream =
-        futures::stream::iter((0..count).map(move |i| Ok::<Bytes, std::io::Error>(chunk(i))));
-    (byte_stream(stream), digest)
 }
 
 #[tokio::test]
