@@ -286,19 +286,43 @@ async fn set_up(
     let mut manual_issue = None;
     if fresh {
         let sf = engine.salesforce()?;
-        // A manual link: the oldest seeded Case onto the first SUP issue.
+        // A manual link between two seeded items that tell the same story: the Case about a
+        // sign-in loop and the SUP issue about logging in (else the oldest Case and the first
+        // SUP issue), so what two-way sync then mirrors either way reads sensibly.
         let first_case = sf
             .query("SELECT Id FROM Case ORDER BY CaseNumber ASC LIMIT 1")
             .await?
             .into_iter()
             .next()
             .and_then(|r| r.get("Id").and_then(Value::as_str).map(str::to_string));
-        let first_issue = jira
-            .search_jql("project = SUP ORDER BY key ASC", &["summary"], &[], Some(1))
+        let login_case = sf
+            .query("SELECT Id FROM Case WHERE Subject LIKE 'SSO login%' LIMIT 1")
             .await?
             .into_iter()
             .next()
-            .and_then(|i| i.key);
+            .and_then(|r| r.get("Id").and_then(Value::as_str).map(str::to_string));
+        let sup_issues = jira
+            .search_jql(
+                "project = SUP ORDER BY key ASC",
+                &["summary"],
+                &[],
+                Some(50),
+            )
+            .await?;
+        let login_issue = sup_issues.iter().find_map(|i| {
+            let summary = i.fields.get("summary").and_then(Value::as_str)?;
+            summary
+                .to_lowercase()
+                .contains("log in")
+                .then(|| i.key.clone())?
+        });
+        let (first_case, first_issue) = match (login_case, login_issue) {
+            (Some(case), Some(key)) => (Some(case), Some(key)),
+            _ => (
+                first_case,
+                sup_issues.into_iter().next().and_then(|i| i.key),
+            ),
+        };
         if let (Some(case), Some(key)) = (first_case, first_issue) {
             panel::link(engine, &key, item_id, &case)
                 .await
@@ -368,7 +392,7 @@ fn print_summary(
     println!("sfjira demo is running");
     println!("  sfjira             {address}   (admin token: {token})");
     println!("  admin page         {address}/admin   (sign in with the admin token)");
-    println!("  issue panel        {address}/panel/SUP-1");
+    println!("  issue panel        {address}/panel/{issue}");
     println!("  readiness          {address}/readyz");
     println!(
         "  Salesforce (emu)   {}   client_id {}",
