@@ -9,6 +9,7 @@ use serde_json::{json, Map, Value};
 use super::intent::{create_once, CreateFailed, Intent, RemoteRef};
 use super::{issue_of, record_failure, ItemSnapshot, WorkOutcome};
 use crate::actors::link::{LinkError, LinkSession};
+use crate::connectors::salesforce::SalesforceClient;
 use crate::domain::catalog::{comment_model, CommentModel};
 use crate::domain::comments::{format_link_note, parse_link_note, LinkNote};
 use crate::domain::escape::soql_quote;
@@ -85,22 +86,10 @@ async fn write_once(
         marker: format!("sfjira:link-note:{}:{key}", session.link_id()),
         detail: json!({"record_id": record.to_string(), "surface": surface}),
     };
-    let find = || async {
-        let soql = format!(
-            "SELECT Id, {body_field} FROM {surface} WHERE ParentId = {}",
-            soql_quote(record.as_str())
-        );
-        Ok(sf
-            .query(&soql)
-            .await?
-            .into_iter()
-            .find(|row| {
-                row.get(body_field)
-                    .and_then(Value::as_str)
-                    .and_then(parse_link_note)
-                    .is_some_and(|note| note.issue_key == key)
-            })
-            .and_then(|row| row.get("Id").and_then(Value::as_str).map(RemoteRef::id)))
+    let find = || {
+        find_note(&sf, surface, body_field, record, |body| {
+            parse_link_note(body).is_some_and(|note| note.issue_key == key)
+        })
     };
     let create = || async {
         let mut body = Map::new();
@@ -131,4 +120,30 @@ async fn write_once(
         Err(CreateFailed::Link(e)) => Err(e.into()),
         Err(CreateFailed::Remote(e)) => Err(e),
     }
+}
+
+/// The first comment on `record` (in `surface`, its text in `body_field`) whose text `is_ours`
+/// recognises: how a note whose creation a crash left unsettled is found again instead of
+/// being written twice.
+pub(super) async fn find_note(
+    sf: &SalesforceClient,
+    surface: &str,
+    body_field: &str,
+    record: &SalesforceId,
+    is_ours: impl Fn(&str) -> bool,
+) -> Result<Option<RemoteRef>, SyncError> {
+    let soql = format!(
+        "SELECT Id, {body_field} FROM {surface} WHERE ParentId = {}",
+        soql_quote(record.as_str())
+    );
+    Ok(sf
+        .query(&soql)
+        .await?
+        .into_iter()
+        .find(|row| {
+            row.get(body_field)
+                .and_then(Value::as_str)
+                .is_some_and(&is_ours)
+        })
+        .and_then(|row| row.get("Id").and_then(Value::as_str).map(RemoteRef::id)))
 }

@@ -4,6 +4,7 @@ use serde_json::{json, Map, Value};
 
 use super::super::comments::PROPERTY;
 use super::super::intent::{create_once, CreateFailed, Intent, RemoteRef};
+use super::super::note::find_note;
 use super::super::{record_failure, ItemSnapshot, WorkOutcome};
 use super::*;
 use crate::actors::link::{LinkError, LinkSession};
@@ -14,7 +15,6 @@ use crate::domain::attachments::{
     TransferDecision,
 };
 use crate::domain::comments::{format_attachment_note, JiraAttachmentNote};
-use crate::domain::escape::soql_quote;
 use crate::domain::ids::{JiraIssueKey, SalesforceId};
 use crate::domain::side::Side;
 use crate::events::link::{
@@ -205,22 +205,11 @@ async fn salesforce_file_note(
         marker: format!("sfjira:jira-attachment-note:{}", attachment.id),
         detail: json!({"jira_attachment_id": attachment.id}),
     };
-    let find = || async {
-        let soql = format!(
-            "SELECT Id, {body_field} FROM {surface_object} WHERE ParentId = {}",
-            soql_quote(record.as_str())
-        );
-        Ok(sf
-            .query(&soql)
-            .await?
-            .into_iter()
-            .find(|row| {
-                row.get(body_field)
-                    .and_then(Value::as_str)
-                    .and_then(crate::domain::comments::parse_attachment_note)
-                    .is_some_and(|n| n.jira_attachment_id == attachment.id)
-            })
-            .and_then(|row| row.get("Id").and_then(Value::as_str).map(RemoteRef::id)))
+    let find = || {
+        find_note(&sf, surface_object, body_field, &record, |body| {
+            crate::domain::comments::parse_attachment_note(body)
+                .is_some_and(|n| n.jira_attachment_id == attachment.id)
+        })
     };
     let create = || async {
         let mut body = Map::new();
