@@ -115,29 +115,15 @@ fn webhook_request(body: &[u8]) -> Result<WebhookRequest, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(WebhookRequest::default());
     }
-    serde_json::from_slice(body).map_err(|e| {
-        let details = json!({ "line": e.line(), "column": e.column() });
-        if e.is_data() {
-            ApiError::Unprocessable {
-                code: "invalid_body",
-                message: format!("the body does not fit: {e}"),
-                details,
-            }
-        } else {
-            ApiError::BadRequest {
-                code: "invalid_json",
-                message: format!("the body is not valid JSON: {e}"),
-                details,
-            }
-        }
-    })
+    serde_json::from_slice(body).map_err(|e| super::errors::json_body_error(&e))
 }
 
 async fn register_webhook(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    let body = super::webhooks::read_capped(payload, state.settings.http.max_body_bytes).await?;
     let requested = webhook_request(&body)?;
     let url = match requested.url {
         Some(url) => url,

@@ -194,11 +194,7 @@ pub fn json_config(limit: usize) -> actix_web::web::JsonConfig {
                     "invalid_content_type",
                     "expected Content-Type: application/json",
                 ),
-                JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::Unprocessable {
-                    code: "invalid_body",
-                    message: format!("the body does not fit: {e}"),
-                    details: json!({ "line": e.line(), "column": e.column() }),
-                },
+                JsonPayloadError::Deserialize(e) if e.is_data() => json_body_error(e),
                 other => ApiError::BadRequest {
                     code: "invalid_json",
                     message: format!("the body is not valid JSON: {other}"),
@@ -207,6 +203,25 @@ pub fn json_config(limit: usize) -> actix_web::web::JsonConfig {
             };
             api.into()
         })
+}
+
+/// A body serde could not read, saying where: `422 invalid_body` when it is JSON of the wrong
+/// shape (a missing or unknown key, a wrong type), `400 invalid_json` when it is not JSON.
+pub fn json_body_error(e: &serde_json::Error) -> ApiError {
+    let details = json!({ "line": e.line(), "column": e.column() });
+    if e.is_data() {
+        ApiError::Unprocessable {
+            code: "invalid_body",
+            message: format!("the body does not fit: {e}"),
+            details,
+        }
+    } else {
+        ApiError::BadRequest {
+            code: "invalid_json",
+            message: format!("the body is not valid JSON: {e}"),
+            details,
+        }
+    }
 }
 
 /// Query-string extractor failures in the same shape.

@@ -60,7 +60,12 @@ pub fn signature_matches(secret: &[u8], body: &[u8], presented: &str) -> bool {
     mac.verify_slice(&expected).is_ok()
 }
 
-async fn read_capped(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, ApiError> {
+/// Reads a request body of at most `limit` bytes; a larger one is refused with 413 before it is
+/// read whole.
+pub(super) async fn read_capped(
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<Vec<u8>, ApiError> {
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| ApiError::bad_request("unreadable_body", e.to_string()))?;

@@ -425,6 +425,22 @@ async fn webhook_registration_refuses_a_bad_body_and_registers_nothing() {
     assert_eq!(malformed.status(), 400);
     let body: Value = malformed.json().await.expect("json");
     assert_eq!(body["error"], "invalid_json");
+    let oversized = world
+        .app
+        .http
+        .post(world.app.url("/api/admin/jira/webhook"))
+        .bearer_auth(&world.app.token)
+        .header("Content-Type", "application/json")
+        .body(format!(
+            "{{\"url\": \"https://{}.example.com\"}}",
+            "a".repeat(1 << 20)
+        ))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(oversized.status(), 413);
+    let body: Value = oversized.json().await.expect("json");
+    assert_eq!(body["error"], "payload_too_large");
     assert_eq!(jira_webhooks(&world).await.len(), before);
 
     let url = "https://sfjira.example.com/webhooks/jira";
