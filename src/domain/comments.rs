@@ -22,8 +22,10 @@
 //!   `Key: value` lines (see [`LinkNote`], [`JiraAttachmentNote`]).
 
 mod split;
+mod surface;
 
 pub use split::{split_for_case_comment, truncate_with_note, MIN_SPLIT_LIMIT};
+pub use surface::{comment_sobject, new_comment_fields, written_comment_kind};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};

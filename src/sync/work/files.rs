@@ -228,9 +228,6 @@ async fn file_comment(
                 .id,
         ))
     };
-    match create_once(session, intent, find, create, |_| Vec::new()).await {
-        Ok(_) => Ok(()),
-        Err(CreateFailed::Link(e)) => Err(e.into()),
-        Err(CreateFailed::Remote(e)) => Err(e),
-    }
+    create_once(session, intent, find, create, |_| Vec::new()).await?;
+    Ok(())
 }

@@ -84,6 +84,15 @@ impl From<LinkError> for CreateFailed {
     }
 }
 
+impl From<CreateFailed> for SyncError {
+    fn from(e: CreateFailed) -> Self {
+        match e {
+            CreateFailed::Link(e) => e.into(),
+            CreateFailed::Remote(e) => e,
+        }
+    }
+}
+
 /// Creates at most once. `find` looks for the marker (`Ok(None)`: absent); `create` makes the
 /// object. `settle_with` gives the events to record together with the settlement (for example
 /// `link.linked` after an issue create), so both land in one atomic append.

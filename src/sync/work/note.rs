@@ -4,20 +4,21 @@
 //! Cases get a private CaseComment; other feed-enabled records a feed post; objects with
 //! neither get no note. The note is marked so sfjira never mirrors it into Jira.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-use super::intent::{create_once, CreateFailed, Intent, RemoteRef};
+use super::intent::{create_once, Intent, RemoteRef};
 use super::{issue_of, record_failure, ItemSnapshot, WorkOutcome};
 use crate::actors::link::{LinkError, LinkSession};
 use crate::connectors::salesforce::SalesforceClient;
-use crate::domain::catalog::{comment_model, CommentModel};
-use crate::domain::comments::{format_link_note, parse_link_note, LinkNote};
+use crate::domain::catalog::comment_model;
+use crate::domain::comments::{
+    comment_sobject, format_link_note, new_comment_fields, parse_link_note, written_comment_kind,
+    LinkNote,
+};
 use crate::domain::escape::soql_quote;
 use crate::domain::ids::SalesforceId;
 use crate::domain::side::Side;
-use crate::events::link::{
-    operations, LinkEvent, LinkNoteWritten, RemoteOperation, SalesforceCommentKind,
-};
+use crate::events::link::{operations, LinkEvent, LinkNoteWritten, RemoteOperation};
 use crate::sync::{catalogue, Engine, SyncError};
 
 /// Writes the link note unless it stands already.
@@ -57,15 +58,10 @@ async fn write_once(
     let feed_enabled = catalogue::describe(engine, object)
         .await?
         .is_some_and(|d| d.object.feed_enabled);
-    let (surface, kind, body_field) = match comment_model(object, Some(feed_enabled)) {
-        CommentModel::CaseComment => (
-            "CaseComment",
-            SalesforceCommentKind::CaseComment,
-            "CommentBody",
-        ),
-        CommentModel::Feed => ("FeedItem", SalesforceCommentKind::FeedItem, "Body"),
-        CommentModel::Unsupported => return Ok(()),
+    let Some(kind) = written_comment_kind(comment_model(object, Some(feed_enabled))) else {
+        return Ok(());
     };
+    let (surface, body_field) = comment_sobject(kind);
     let issue_url = format!(
         "{}/browse/{key}",
         engine
@@ -92,18 +88,10 @@ async fn write_once(
         })
     };
     let create = || async {
-        let mut body = Map::new();
-        body.insert("ParentId".into(), record.to_string().into());
-        body.insert(body_field.into(), text.clone().into());
-        match kind {
-            SalesforceCommentKind::CaseComment => {
-                body.insert("IsPublished".into(), false.into());
-            }
-            _ => {
-                body.insert("Type".into(), "TextPost".into());
-            }
-        }
-        Ok(RemoteRef::id(sf.create(surface, &body).await?.to_string()))
+        let fields = new_comment_fields(kind, record, &text);
+        Ok(RemoteRef::id(
+            sf.create(surface, &fields).await?.to_string(),
+        ))
     };
     let settle = |created: &super::intent::Created| {
         SalesforceId::parse(&created.remote().id)
@@ -115,11 +103,8 @@ async fn write_once(
             })
             .unwrap_or_default()
     };
-    match create_once(session, intent, find, create, settle).await {
-        Ok(_) => Ok(()),
-        Err(CreateFailed::Link(e)) => Err(e.into()),
-        Err(CreateFailed::Remote(e)) => Err(e),
-    }
+    create_once(session, intent, find, create, settle).await?;
+    Ok(())
 }
 
 /// The first comment on `record` (in `surface`, its text in `body_field`) whose text `is_ours`

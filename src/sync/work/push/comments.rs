@@ -4,14 +4,15 @@
 use serde_json::{json, Map, Value};
 
 use super::super::comments::PROPERTY;
-use super::super::intent::{create_once, CreateFailed, Intent, RemoteRef};
+use super::super::intent::{create_once, Intent, RemoteRef};
 use super::super::{ItemSnapshot, WorkOutcome};
 use super::*;
 use crate::actors::link::LinkSession;
 use crate::connectors::jira::Comment;
 use crate::domain::comments::{
-    format_jira_comment_for_case, format_jira_comment_for_feed, is_connector_text,
-    parse_jira_comment_marker, JiraComment, CASE_COMMENT_LIMIT_BYTES, FEED_BODY_LIMIT_BYTES,
+    comment_sobject, format_jira_comment_for_case, format_jira_comment_for_feed, is_connector_text,
+    new_comment_fields, parse_jira_comment_marker, JiraComment, CASE_COMMENT_LIMIT_BYTES,
+    FEED_BODY_LIMIT_BYTES,
 };
 use crate::domain::echo::fingerprint_text;
 use crate::domain::escape::soql_quote;
@@ -148,15 +149,8 @@ async fn create_comment(
                 ids.push(id.clone());
                 continue;
             }
-            let mut body = Map::new();
-            body.insert("ParentId".into(), record.to_string().into());
-            body.insert(body_field.into(), text.clone().into());
-            if kind == SalesforceCommentKind::CaseComment {
-                body.insert("IsPublished".into(), false.into());
-            } else {
-                body.insert("Type".into(), "TextPost".into());
-            }
-            ids.push(sf.create(object, &body).await?.to_string());
+            let fields = new_comment_fields(kind, &record, text);
+            ids.push(sf.create(object, &fields).await?.to_string());
         }
         Ok(RemoteRef {
             id: ids.join(","),
@@ -179,11 +173,8 @@ async fn create_comment(
             fingerprint: fingerprint_text(&comment.body_text()).as_str().to_string(),
         })]
     };
-    match create_once(session, intent, find, create_all, settle).await {
-        Ok(_) => Ok(()),
-        Err(CreateFailed::Link(e)) => Err(e.into()),
-        Err(CreateFailed::Remote(e)) => Err(e),
-    }
+    create_once(session, intent, find, create_all, settle).await?;
+    Ok(())
 }
 
 /// Mirrors an edit of a Jira-written comment onto its Salesforce comment(s).
@@ -199,10 +190,7 @@ async fn edit_comment(
     outcome: &mut WorkOutcome,
 ) -> Result<(), SyncError> {
     let sf = engine.salesforce()?;
-    let (object, field) = match kind {
-        SalesforceCommentKind::CaseComment => ("CaseComment", "CommentBody"),
-        _ => ("FeedItem", "Body"),
-    };
+    let (object, field) = comment_sobject(kind);
     let mut parts = parts_for(engine, key, comment, kind);
     // The parts keep their number: an edit that needs more parts than the original folds the
     // rest into the last one, truncated with a note (Salesforce's size limit still holds).

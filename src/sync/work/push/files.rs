@@ -1,9 +1,9 @@
 //! Jira attachments into Salesforce Files, streamed, once, with a note on each side.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::super::comments::PROPERTY;
-use super::super::intent::{create_once, CreateFailed, Intent, RemoteRef};
+use super::super::intent::{create_once, Intent, RemoteRef};
 use super::super::note::find_note;
 use super::super::{record_failure, ItemSnapshot, WorkOutcome};
 use super::*;
@@ -14,12 +14,11 @@ use crate::domain::attachments::{
     decide_transfer, format_attachment_comment, salesforce_upload_names, AttachmentSyncComment,
     TransferDecision,
 };
-use crate::domain::comments::{format_attachment_note, JiraAttachmentNote};
+use crate::domain::comments::{format_attachment_note, new_comment_fields, JiraAttachmentNote};
 use crate::domain::ids::{JiraIssueKey, SalesforceId};
 use crate::domain::side::Side;
 use crate::events::link::{
     operations, AttachmentPaired, AttachmentSkipped, LinkEvent, RemoteOperation,
-    SalesforceCommentKind,
 };
 use crate::sync::{fetch, Engine, SyncError};
 
@@ -168,11 +167,7 @@ async fn upload(
             })
             .unwrap_or_default()
     };
-    match create_once(session, intent, find, create, settle).await {
-        Ok(_) => {}
-        Err(CreateFailed::Link(e)) => return Err(e.into()),
-        Err(CreateFailed::Remote(e)) => return Err(e),
-    }
+    create_once(session, intent, find, create, settle).await?;
     salesforce_file_note(engine, session, key, attachment).await
 }
 
@@ -212,23 +207,13 @@ async fn salesforce_file_note(
         })
     };
     let create = || async {
-        let mut body = Map::new();
-        body.insert("ParentId".into(), record.to_string().into());
-        body.insert(body_field.into(), text.clone().into());
-        if kind == SalesforceCommentKind::CaseComment {
-            body.insert("IsPublished".into(), false.into());
-        } else {
-            body.insert("Type".into(), "TextPost".into());
-        }
+        let fields = new_comment_fields(kind, &record, &text);
         Ok(RemoteRef::id(
-            sf.create(surface_object, &body).await?.to_string(),
+            sf.create(surface_object, &fields).await?.to_string(),
         ))
     };
-    match create_once(session, intent, find, create, |_| Vec::new()).await {
-        Ok(_) => Ok(()),
-        Err(CreateFailed::Link(e)) => Err(e.into()),
-        Err(CreateFailed::Remote(e)) => Err(e),
-    }
+    create_once(session, intent, find, create, |_| Vec::new()).await?;
+    Ok(())
 }
 
 /// The Jira comment that a Jira file was copied to Salesforce, once.
@@ -267,9 +252,6 @@ async fn jira_file_note(
                 .id,
         ))
     };
-    match create_once(session, intent, find, create, |_| Vec::new()).await {
-        Ok(_) => Ok(()),
-        Err(CreateFailed::Link(e)) => Err(e.into()),
-        Err(CreateFailed::Remote(e)) => Err(e),
-    }
+    create_once(session, intent, find, create, |_| Vec::new()).await?;
+    Ok(())
 }

@@ -14,7 +14,8 @@ use async_trait::async_trait;
 
 use super::{issue_of, record_failure, EngineRef, ItemSnapshot, WorkOutcome};
 use crate::actors::link::{LinkError, LinkSession, LinkWork};
-use crate::domain::catalog::{comment_model, CommentModel};
+use crate::domain::catalog::comment_model;
+use crate::domain::comments::{comment_sobject, written_comment_kind};
 use crate::domain::ids::SalesforceId;
 use crate::domain::item::SyncMode;
 use crate::events::link::{operations, SalesforceCommentKind, Trigger};
@@ -164,13 +165,10 @@ pub(super) async fn surface(
     let feed = catalogue::describe(engine, object)
         .await?
         .is_some_and(|d| d.object.feed_enabled);
-    Ok(match comment_model(object, Some(feed)) {
-        CommentModel::CaseComment => Some((
-            SalesforceCommentKind::CaseComment,
-            "CaseComment",
-            "CommentBody",
-        )),
-        CommentModel::Feed => Some((SalesforceCommentKind::FeedItem, "FeedItem", "Body")),
-        CommentModel::Unsupported => None,
-    })
+    Ok(
+        written_comment_kind(comment_model(object, Some(feed))).map(|kind| {
+            let (sobject, body_field) = comment_sobject(kind);
+            (kind, sobject, body_field)
+        }),
+    )
 }
