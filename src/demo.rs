@@ -20,6 +20,7 @@ use serde_json::{json, Map, Value};
 
 use crate::actors::scheduler::Scheduler;
 use crate::config::Settings;
+use crate::connectors::salesforce::SalesforceClient;
 use crate::domain::ids::{JiraIssueKey, ProjectKey};
 use crate::domain::item::{FieldMapping, ItemDefinition, ItemOptions, StatusSync, SyncMode};
 use crate::events::scheduler::RunTrigger;
@@ -289,18 +290,6 @@ async fn set_up(
         // A manual link between two seeded items that tell the same story: the Case about a
         // sign-in loop and the SUP issue about logging in (else the oldest Case and the first
         // SUP issue), so what two-way sync then mirrors either way reads sensibly.
-        let first_case = sf
-            .query("SELECT Id FROM Case ORDER BY CaseNumber ASC LIMIT 1")
-            .await?
-            .into_iter()
-            .next()
-            .and_then(|r| r.get("Id").and_then(Value::as_str).map(str::to_string));
-        let login_case = sf
-            .query("SELECT Id FROM Case WHERE Subject LIKE 'SSO login%' LIMIT 1")
-            .await?
-            .into_iter()
-            .next()
-            .and_then(|r| r.get("Id").and_then(Value::as_str).map(str::to_string));
         let sup_issues = jira
             .search_jql(
                 "project = SUP ORDER BY key ASC",
@@ -309,17 +298,24 @@ async fn set_up(
                 Some(50),
             )
             .await?;
-        let login_issue = sup_issues.iter().find_map(|i| {
-            let summary = i.fields.get("summary").and_then(Value::as_str)?;
-            summary
-                .to_lowercase()
-                .contains("log in")
-                .then(|| i.key.clone())?
-        });
+        let login_issue = sup_issues
+            .iter()
+            .find(|i| {
+                i.fields
+                    .get("summary")
+                    .and_then(Value::as_str)
+                    .is_some_and(|s| s.to_lowercase().contains("log in"))
+            })
+            .and_then(|i| i.key.clone());
+        let login_case = first_id(
+            &sf,
+            "SELECT Id FROM Case WHERE Subject LIKE 'SSO login%' LIMIT 1",
+        )
+        .await?;
         let (first_case, first_issue) = match (login_case, login_issue) {
             (Some(case), Some(key)) => (Some(case), Some(key)),
             _ => (
-                first_case,
+                first_id(&sf, "SELECT Id FROM Case ORDER BY CaseNumber ASC LIMIT 1").await?,
                 sup_issues.into_iter().next().and_then(|i| i.key),
             ),
         };
@@ -374,6 +370,16 @@ async fn set_up(
         manual_issue,
         created,
     })
+}
+
+/// The Id of the first row `soql` returns.
+async fn first_id(sf: &SalesforceClient, soql: &str) -> anyhow::Result<Option<String>> {
+    Ok(sf
+        .query(soql)
+        .await?
+        .into_iter()
+        .next()
+        .and_then(|r| r.get("Id").and_then(Value::as_str).map(str::to_string)))
 }
 
 fn print_summary(
