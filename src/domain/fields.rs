@@ -15,9 +15,11 @@
 //! for Jira array fields), a Salesforce checkbox reads emptiness as `false`, and a required
 //! (non-nillable) Salesforce field refuses to be cleared.
 
+mod conflict;
 mod convert;
 mod error;
 
+pub use conflict::{decide_field_winner, FieldReason, FieldSides, FieldVerdict};
 pub use convert::{format_datetime, jira_to_sf, parse_datetime_lenient, sf_to_jira};
 pub use error::ConversionError;
 
