@@ -203,6 +203,37 @@ impl Issue {
             .and_then(parse_jira_datetime)
     }
 
+    /// When `field` (an id such as `summary` or `customfield_10010`) last changed, from the
+    /// newest changelog entry naming it by `fieldId` (or by `field`, which older entries and
+    /// system fields carry); `None` without `expand=changelog` or without such an entry.
+    pub fn last_change_of(&self, field: &str) -> Option<DateTime<Utc>> {
+        let histories = self
+            .changelog
+            .as_ref()
+            .and_then(|c| c.get("histories"))
+            .and_then(Value::as_array);
+        histories
+            .into_iter()
+            .flatten()
+            .filter(|h| {
+                h.get("items")
+                    .and_then(Value::as_array)
+                    .is_some_and(|items| {
+                        items.iter().any(|i| {
+                            let named =
+                                |key: &str| i.get(key).and_then(Value::as_str) == Some(field);
+                            named("fieldId") || named("field")
+                        })
+                    })
+            })
+            .filter_map(|h| {
+                h.get("created")
+                    .and_then(Value::as_str)
+                    .and_then(parse_jira_datetime)
+            })
+            .max()
+    }
+
     /// `created`.
     pub fn created(&self) -> Option<DateTime<Utc>> {
         self.field("created")

@@ -10,7 +10,6 @@ use super::{issue_of, record_failure, ItemSnapshot, WorkOutcome};
 use crate::actors::link::{LinkError, LinkSession};
 use crate::connectors::jira::{Issue, Transition};
 use crate::connectors::salesforce::Record;
-use crate::domain::fields::parse_datetime_lenient;
 use crate::domain::side::Side;
 use crate::domain::status::{
     decide_status_winner, match_jira_status, match_salesforce_status, statuses_correspond,
@@ -34,29 +33,7 @@ fn jira_status(status: &crate::connectors::jira::Status) -> JiraStatus {
 /// When the issue's status last changed: the newest status entry of the changelog, else the
 /// issue's creation.
 pub fn last_status_change(issue: &Issue) -> Option<DateTime<Utc>> {
-    let histories = issue
-        .changelog
-        .as_ref()
-        .and_then(|c| c.get("histories"))
-        .and_then(Value::as_array);
-    let changed = histories.into_iter().flatten().filter_map(|h| {
-        let is_status = h
-            .get("items")
-            .and_then(Value::as_array)
-            .is_some_and(|items| {
-                items
-                    .iter()
-                    .any(|i| i.get("field").and_then(Value::as_str) == Some("status"))
-            });
-        if is_status {
-            h.get("created")
-                .and_then(Value::as_str)
-                .and_then(parse_datetime_lenient)
-        } else {
-            None
-        }
-    });
-    changed.max().or_else(|| issue.created())
+    issue.last_change_of("status").or_else(|| issue.created())
 }
 
 /// The status-like field's values with what Salesforce says about closing.
