@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::fields::FieldReason;
 use crate::domain::side::Side;
 use crate::events::connection::ConnectionEvent;
 use crate::events::item::ItemEvent;
@@ -127,7 +128,12 @@ fn describe_link(event: &LinkEvent) -> Description {
                 e.jira_field,
                 shown(&e.value)
             ),
-            Some("Salesforce is the source of mapped field values".into()),
+            Some(field_why(
+                Side::Salesforce,
+                e.reason,
+                e.source_modstamp,
+                e.jira_changed_at,
+            )),
         ),
         LinkEvent::FieldPushed(e) => (
             Some(Side::Salesforce),
@@ -137,7 +143,20 @@ fn describe_link(event: &LinkEvent) -> Description {
                 e.salesforce_field,
                 shown(&e.value)
             ),
-            Some("the item is two-way and the field changed in Jira".into()),
+            Some(field_why(
+                Side::Jira,
+                e.reason,
+                e.source_updated,
+                e.salesforce_modstamp,
+            )),
+        ),
+        LinkEvent::FieldInStep(e) => (
+            None,
+            format!(
+                "Salesforce {} and Jira {} already held the same value",
+                e.salesforce_field, e.jira_field
+            ),
+            Some("nothing needed writing; the value is remembered as agreed".into()),
         ),
         LinkEvent::StatusWon(e) => {
             let (winner_value, loser_value) = match e.winner {
@@ -355,5 +374,24 @@ pub fn describe(event: &AnyEvent) -> Description {
             ),
             why: None,
         },
+    }
+}
+
+/// Why a field write won: the rule's sentence, with both change times when both changed.
+fn field_why(
+    winner: Side,
+    reason: FieldReason,
+    winner_changed_at: Option<chrono::DateTime<chrono::Utc>>,
+    other_changed_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> String {
+    let sentence = reason.explain(winner);
+    match (reason, winner_changed_at, other_changed_at) {
+        (FieldReason::ChangedLater, Some(w), Some(o)) => format!(
+            "{sentence} ({winner} at {}, {} at {})",
+            w.to_rfc3339(),
+            winner.other(),
+            o.to_rfc3339()
+        ),
+        _ => sentence,
     }
 }

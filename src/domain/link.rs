@@ -46,6 +46,43 @@ pub struct StatusMemory {
     pub jira_changed_at: Option<DateTime<Utc>>,
 }
 
+/// What a link remembers of one mapped field after its last write in either direction.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FieldMemory {
+    /// Fingerprint of the Salesforce form of the value both sides hold since that write: what
+    /// each side compares with to tell its own echo and a change.
+    pub agreed: String,
+    /// The Salesforce values the latest pushes replaced, each with the record's
+    /// `SystemModstamp` read just before that push (newest last, at most
+    /// [`FieldMemory::REPLACED_KEPT`]).
+    pub replaced: Vec<(String, DateTime<Utc>)>,
+    /// The newest `SystemModstamp` pulled from: a snapshot stamped before it is older than
+    /// what Jira already holds.
+    pub pulled_from: Option<DateTime<Utc>>,
+}
+
+impl FieldMemory {
+    /// How many replaced values are remembered: enough for the pushes that can be made while a
+    /// scheduled snapshot waits its turn behind them.
+    pub const REPLACED_KEPT: usize = 4;
+
+    /// Whether a Salesforce snapshot holding `fingerprint`, stamped `modstamp`, is older than
+    /// what this link already wrote or pulled, so its value is not news.
+    ///
+    /// Salesforce stamps records to the second, so a stamp alone cannot tell the record as it
+    /// was just before a push from a person's edit in the same second after it; the value
+    /// can: a snapshot predates a push when it still shows the value that push replaced.
+    pub fn predates(&self, fingerprint: &str, modstamp: Option<DateTime<Utc>>) -> bool {
+        let Some(stamp) = modstamp else {
+            return false;
+        };
+        self.replaced
+            .iter()
+            .any(|(print, before)| print == fingerprint && stamp <= *before)
+            || self.pulled_from.is_some_and(|p| stamp < p)
+    }
+}
+
 /// Everything a link remembers, folded from its stream.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LinkState {
@@ -55,10 +92,8 @@ pub struct LinkState {
     pub times_linked: u32,
     /// Last Salesforce values observed (panel preview).
     pub observed: Option<RecordObserved>,
-    /// Fingerprint of the last value written per Jira field (echo detection).
-    pub pulled: BTreeMap<String, String>,
-    /// Fingerprint of the last value written per Salesforce field (echo detection).
-    pub pushed: BTreeMap<String, String>,
+    /// Per mapping (Salesforce field, Jira field): the value both sides last held.
+    pub fields: BTreeMap<(String, String), FieldMemory>,
     /// Status race memory; `None` until the first status decision (initialisation).
     pub status: Option<StatusMemory>,
     /// Why the last status could not be written, until a status is next written.
@@ -110,17 +145,40 @@ pub fn evolve(mut state: LinkState, event: &LinkEvent) -> LinkState {
         LinkEvent::Unlinked(_) => {
             state.link = None;
             state.note_written = false;
+            // A re-link starts afresh: Salesforce initialises Jira again.
+            state.fields.clear();
         }
         LinkEvent::RecordObserved(e) => state.observed = Some(e.clone()),
         LinkEvent::FieldPulled(e) => {
-            state
-                .pulled
-                .insert(e.jira_field.clone(), e.fingerprint.clone());
+            let memory = state
+                .fields
+                .entry((e.salesforce_field.clone(), e.jira_field.clone()))
+                .or_default();
+            memory.agreed = e.fingerprint.clone();
+            memory.pulled_from = memory.pulled_from.max(e.source_modstamp);
         }
         LinkEvent::FieldPushed(e) => {
-            state
-                .pushed
-                .insert(e.salesforce_field.clone(), e.fingerprint.clone());
+            let memory = state
+                .fields
+                .entry((e.salesforce_field.clone(), e.jira_field.clone()))
+                .or_default();
+            memory.agreed = e.fingerprint.clone();
+            if let (Some(print), Some(before)) = (&e.replaced_fingerprint, e.salesforce_modstamp) {
+                memory.replaced.push((print.clone(), before));
+                let excess = memory
+                    .replaced
+                    .len()
+                    .saturating_sub(FieldMemory::REPLACED_KEPT);
+                memory.replaced.drain(..excess);
+            }
+        }
+        LinkEvent::FieldInStep(e) => {
+            let memory = state
+                .fields
+                .entry((e.salesforce_field.clone(), e.jira_field.clone()))
+                .or_default();
+            memory.agreed = e.fingerprint.clone();
+            memory.pulled_from = memory.pulled_from.max(e.salesforce_modstamp);
         }
         LinkEvent::StatusWon(e) => {
             let mut memory = state.status.take().unwrap_or_default();
@@ -292,6 +350,69 @@ mod tests {
 
     fn apply(state: LinkState, events: &[LinkEvent]) -> LinkState {
         events.iter().fold(state, evolve)
+    }
+
+    fn second(s: u32) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(&format!("2024-05-01T10:00:{s:02}Z"))
+            .expect("time")
+            .with_timezone(&Utc)
+    }
+
+    fn pushed(value: &str, replaced: &str, before: u32) -> LinkEvent {
+        LinkEvent::FieldPushed(crate::events::link::FieldPushed {
+            jira_field: "summary".into(),
+            salesforce_field: "Subject".into(),
+            value: value.into(),
+            fingerprint: value.into(),
+            source_updated: None,
+            reason: crate::domain::fields::FieldReason::OnlyThisSideChanged,
+            salesforce_modstamp: Some(second(before)),
+            replaced_fingerprint: Some(replaced.into()),
+        })
+    }
+
+    #[test]
+    fn a_snapshot_predates_a_push_only_while_it_shows_the_replaced_value() {
+        let state = apply(LinkState::default(), &[pushed("b", "a", 5)]);
+        let memory = &state.fields[&("Subject".to_string(), "summary".to_string())];
+        assert_eq!(memory.agreed, "b");
+        assert!(
+            memory.predates("a", Some(second(5))),
+            "the record as read before"
+        );
+        assert!(memory.predates("a", Some(second(3))), "older still");
+        assert!(
+            !memory.predates("c", Some(second(5))),
+            "a person's edit in the same second is news"
+        );
+        assert!(
+            !memory.predates("a", Some(second(6))),
+            "set back later: news"
+        );
+        assert!(!memory.predates("a", None));
+    }
+
+    #[test]
+    fn only_the_latest_replaced_values_are_kept_and_unlinking_forgets_fields() {
+        let events: Vec<LinkEvent> = (0..6)
+            .map(|i| pushed(&format!("v{}", i + 1), &format!("v{i}"), i))
+            .collect();
+        let state = apply(LinkState::default(), &events);
+        let memory = &state.fields[&("Subject".to_string(), "summary".to_string())];
+        assert_eq!(memory.replaced.len(), FieldMemory::REPLACED_KEPT);
+        assert!(
+            !memory.predates("v0", Some(second(0))),
+            "the oldest is forgotten"
+        );
+        assert!(memory.predates("v5", Some(second(5))));
+        let unlinked = apply(
+            state,
+            &[LinkEvent::Unlinked(Unlinked {
+                reason: None,
+                trigger: Trigger::Panel,
+            })],
+        );
+        assert!(unlinked.fields.is_empty());
     }
 
     #[test]

@@ -10,6 +10,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::codec::Catalogued;
+use crate::domain::fields::FieldReason;
 use crate::domain::ids::{ItemId, JiraIssueKey, SalesforceId};
 use crate::domain::side::Side;
 
@@ -155,6 +156,10 @@ pub struct FieldPulled {
     pub fingerprint: String,
     /// Salesforce's `SystemModstamp` of the source record.
     pub source_modstamp: Option<DateTime<Utc>>,
+    /// Why Salesforce's value held (v2).
+    pub reason: FieldReason,
+    /// When Jira's value had last changed, when it had changed too (v2).
+    pub jira_changed_at: Option<DateTime<Utc>>,
 }
 
 /// Payload of `link.field_pushed`: a Jira value written to Salesforce.
@@ -168,8 +173,31 @@ pub struct FieldPushed {
     pub value: Value,
     /// Fingerprint of what was written.
     pub fingerprint: String,
-    /// Jira's `updated` of the source issue.
+    /// When the field last changed in Jira (its newest changelog entry, else the issue's
+    /// `updated`).
     pub source_updated: Option<DateTime<Utc>>,
+    /// Why Jira's value held (v2).
+    pub reason: FieldReason,
+    /// The record's `SystemModstamp` read just before the write (v2).
+    pub salesforce_modstamp: Option<DateTime<Utc>>,
+    /// Fingerprint of the Salesforce value the write replaced (v2): a snapshot stamped at or
+    /// before `salesforce_modstamp` that still shows it predates this write and is not news.
+    pub replaced_fingerprint: Option<String>,
+}
+
+/// Payload of `link.field_in_step`: both sides were found holding the same value of a mapped
+/// field although the link remembered another (people typed the same thing on both sides, or a
+/// new link or mapping met equal values); remembered so that neither side writes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldInStep {
+    /// Salesforce field.
+    pub salesforce_field: String,
+    /// Jira field.
+    pub jira_field: String,
+    /// Fingerprint of the Salesforce form of the value both hold.
+    pub fingerprint: String,
+    /// The record's `SystemModstamp` when it was read.
+    pub salesforce_modstamp: Option<DateTime<Utc>>,
 }
 
 /// Payload of `link.status_won`: which side's status prevailed, with both sides' evidence.
@@ -338,6 +366,9 @@ pub enum LinkEvent {
     /// A Jira value was written to Salesforce.
     #[serde(rename = "link.field_pushed")]
     FieldPushed(FieldPushed),
+    /// Both sides already held the same value of a mapped field.
+    #[serde(rename = "link.field_in_step")]
+    FieldInStep(FieldInStep),
     /// Status sync chose a winner.
     #[serde(rename = "link.status_won")]
     StatusWon(StatusWon),
@@ -383,6 +414,7 @@ impl Catalogued for LinkEvent {
             LinkEvent::RecordObserved(_) => "link.record_observed",
             LinkEvent::FieldPulled(_) => "link.field_pulled",
             LinkEvent::FieldPushed(_) => "link.field_pushed",
+            LinkEvent::FieldInStep(_) => "link.field_in_step",
             LinkEvent::StatusWon(_) => "link.status_won",
             LinkEvent::StatusNotWritten(_) => "link.status_not_written",
             LinkEvent::CommentPaired(_) => "link.comment_paired",

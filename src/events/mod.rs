@@ -116,6 +116,7 @@ pub const EVENT_TYPES: &[&str] = &[
     "link.record_observed",
     "link.field_pulled",
     "link.field_pushed",
+    "link.field_in_step",
     "link.status_won",
     "link.status_not_written",
     "link.comment_paired",

@@ -18,14 +18,30 @@ pub struct Upcaster {
 }
 
 /// Current schema versions of the types that have moved past version 1.
-const CURRENT: &[(&str, u16)] = &[("link.linked", 2)];
+const CURRENT: &[(&str, u16)] = &[
+    ("link.linked", 2),
+    ("link.field_pulled", 2),
+    ("link.field_pushed", 2),
+];
 
 /// Every upcaster, in no particular order.
-const CHAIN: &[Upcaster] = &[Upcaster {
-    event_type: "link.linked",
-    from_version: 1,
-    apply: link_linked_v1_to_v2,
-}];
+const CHAIN: &[Upcaster] = &[
+    Upcaster {
+        event_type: "link.linked",
+        from_version: 1,
+        apply: link_linked_v1_to_v2,
+    },
+    Upcaster {
+        event_type: "link.field_pulled",
+        from_version: 1,
+        apply: link_field_pulled_v1_to_v2,
+    },
+    Upcaster {
+        event_type: "link.field_pushed",
+        from_version: 1,
+        apply: link_field_pushed_v1_to_v2,
+    },
+];
 
 /// Why a payload could not be brought to the current version.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -106,6 +122,33 @@ fn link_linked_v1_to_v2(payload: Value) -> Result<Value, String> {
     map.entry("origin").or_insert_with(|| Value::from("manual"));
     map.entry("issue_id").or_insert(Value::Null);
     map.entry("trigger").or_insert_with(|| Value::from("panel"));
+    Ok(Value::Object(map))
+}
+
+/// `link.field_pulled` v1 wrote whatever had changed in Salesforce, without comparing with
+/// Jira. v2 records why Salesforce's value held and Jira's change time when both changed; a v1
+/// pull was a change on the Salesforce side only.
+fn link_field_pulled_v1_to_v2(payload: Value) -> Result<Value, String> {
+    let Value::Object(mut map) = payload else {
+        return Err("payload is not an object".into());
+    };
+    map.entry("reason")
+        .or_insert_with(|| Value::from("only_this_side_changed"));
+    map.entry("jira_changed_at").or_insert(Value::Null);
+    Ok(Value::Object(map))
+}
+
+/// `link.field_pushed` v1 did not read the record before writing. v2 records why Jira's value
+/// held, and the record's `SystemModstamp` and the value replaced, read before the write; a v1
+/// push was a change on the Jira side only, over an unknown record.
+fn link_field_pushed_v1_to_v2(payload: Value) -> Result<Value, String> {
+    let Value::Object(mut map) = payload else {
+        return Err("payload is not an object".into());
+    };
+    map.entry("reason")
+        .or_insert_with(|| Value::from("only_this_side_changed"));
+    map.entry("salesforce_modstamp").or_insert(Value::Null);
+    map.entry("replaced_fingerprint").or_insert(Value::Null);
     Ok(Value::Object(map))
 }
 

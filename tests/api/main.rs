@@ -4,6 +4,7 @@
 mod actors;
 mod audit;
 mod budget;
+mod conflicts;
 mod connection;
 mod convergence;
 mod health;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use proptest::prelude::*;
+use sfjira::domain::fields::FieldReason;
 use sfjira::domain::ids::{ItemId, JiraIssueKey, LinkId, ProjectKey, SalesforceId};
 use sfjira::domain::item::{ItemDefinition, ItemOptions, SyncMode};
 use sfjira::domain::side::Side;
@@ -193,6 +194,8 @@ fn to_event(step: &Step) -> (StreamId, EventData) {
                 value: "x".into(),
                 fingerprint: "f".into(),
                 source_modstamp: None,
+                reason: FieldReason::OnlyThisSideChanged,
+                jira_changed_at: None,
             }),
         ),
         Step::Status(i, r, jira) => link_event(

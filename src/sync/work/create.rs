@@ -15,7 +15,7 @@ use crate::actors::link::{LinkError, LinkSession, LinkWork};
 use crate::domain::catalog::format_record_label;
 use crate::domain::echo::fingerprint_field_value;
 use crate::domain::escape::jql_quote;
-use crate::domain::fields::sf_to_jira;
+use crate::domain::fields::{sf_to_jira, FieldReason};
 use crate::domain::ids::JiraIssueKey;
 use crate::domain::side::Side;
 use crate::events::link::{
@@ -125,6 +125,8 @@ async fn initial_fields(
             value: value.clone(),
             fingerprint: fingerprint_field_value(&source).as_str().to_string(),
             source_modstamp: modstamp(record),
+            reason: FieldReason::FirstSync,
+            jira_changed_at: None,
         }));
         fields.insert(mapping.jira_field.clone(), value);
     }

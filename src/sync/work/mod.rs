@@ -10,6 +10,7 @@
 
 pub mod comments;
 pub mod create;
+mod field_sides;
 pub mod files;
 pub mod intent;
 pub mod link;

@@ -2,20 +2,23 @@
 //! the status race, mirror new comments and files.
 //!
 //! Each step is independent: a refused field does not stop comments, and every failure is
-//! recorded with the remote system's words. Values already written (same fingerprint) are not
-//! written again, and a Salesforce value that is the echo of our own push from Jira is not sent
-//! back to Jira.
+//! recorded with the remote system's words. A value both sides already hold (same fingerprint)
+//! is not written again, so our own push from Jira is not sent back; when a two-way field
+//! changed on both sides, the later change wins.
 
 use async_trait::async_trait;
 use serde_json::{Map, Value};
 
-use super::{issue_of, record_failure, EngineRef, ItemSnapshot, RecordChanges, WorkOutcome};
+use super::{
+    field_sides, issue_of, record_failure, EngineRef, ItemSnapshot, RecordChanges, WorkOutcome,
+};
 use crate::actors::link::{LinkError, LinkSession, LinkWork};
 use crate::connectors::salesforce::Record;
-use crate::domain::echo::{fingerprint_field_value, Fingerprint};
-use crate::domain::fields::sf_to_jira;
+use crate::domain::fields::{sf_to_jira, FieldReason, FieldVerdict};
 use crate::domain::item::SyncMode;
-use crate::events::link::{operations, FieldPulled, LinkEvent, RecordObserved, Trigger};
+use crate::domain::side::Side;
+use crate::events::link::{operations, LinkEvent, RecordObserved, Trigger};
+use crate::sync::catalogue::MappedField;
 use crate::sync::fetch::modstamp;
 use crate::sync::{catalogue, Engine, SyncError};
 
@@ -127,7 +130,11 @@ async fn observe(
     Ok(())
 }
 
-/// Converts and writes the mapped fields that changed, in one edit.
+/// Converts and writes the mapped fields that changed in Salesforce, in one edit.
+///
+/// A value the link already agreed on, or from a snapshot older than a write the link made
+/// since, is not news. For a two-way mapping Jira is read first: when Jira changed too, the
+/// later change wins ([`field_sides`]); Jira's winning values are left to the push path.
 async fn pull_fields(
     engine: &Engine,
     session: &mut LinkSession,
@@ -140,8 +147,6 @@ async fn pull_fields(
     };
     let definition = &item.definition;
     let (mapped, missing) = catalogue::mapped_fields(engine, definition).await?;
-    let mut edits = Map::new();
-    let mut events = Vec::new();
     let mut problems: Vec<String> = missing
         .iter()
         .map(|m| {
@@ -151,21 +156,58 @@ async fn pull_fields(
             )
         })
         .collect();
-    for field in &mapped {
+    let stamp = modstamp(record);
+    let news: Vec<&MappedField> = mapped
+        .iter()
+        .filter(|field| {
+            let sf_print = field_sides::print(&field_sides::salesforce_value(record, field));
+            !field_sides::memory(session, field)
+                .is_some_and(|m| m.agreed == sf_print || m.predates(&sf_print, stamp))
+        })
+        .collect();
+    // Only a mapping that can be pushed can have a Jira change that beats Salesforce's.
+    let contested =
+        definition.mode == SyncMode::TwoWay && news.iter().any(|f| f.salesforce.updateable);
+    let issue = if contested {
+        let mut wanted = vec!["updated"];
+        wanted.extend(news.iter().map(|f| f.mapping.jira_field.as_str()));
+        Some(
+            engine
+                .jira()?
+                .get_issue(&key, &wanted, &["changelog"], &[])
+                .await?,
+        )
+    } else {
+        None
+    };
+    let mut edits = Map::new();
+    let mut events = Vec::new();
+    for field in news {
         let (mapping, sf, jira) = (&field.mapping, &field.salesforce, &field.jira);
-        let source = record
-            .get(&mapping.salesforce_field)
-            .cloned()
-            .unwrap_or(Value::Null);
-        let fingerprint: Fingerprint = fingerprint_field_value(&source);
-        // Already in Jira (we wrote it), or our own push from Jira coming back.
-        let state = session.state();
-        if state.pulled.get(&mapping.jira_field) == Some(&fingerprint.as_str().to_string())
-            || state.pushed.get(&mapping.salesforce_field)
-                == Some(&fingerprint.as_str().to_string())
-        {
-            continue;
-        }
+        let source = field_sides::salesforce_value(record, field);
+        let sf_print = field_sides::print(&source);
+        let memory = field_sides::memory(session, field);
+        let (reason, jira_changed_at) = match issue.as_ref().filter(|_| sf.updateable) {
+            None if memory.is_none() => (FieldReason::FirstSync, None),
+            None => (FieldReason::OnlyThisSideChanged, None),
+            Some(issue) => {
+                let jira_at = field_sides::jira_changed_at(issue, field);
+                let jira_print = field_sides::jira_print(issue, field);
+                match field_sides::verdict(memory, (&sf_print, stamp), (&jira_print, jira_at)) {
+                    FieldVerdict::InStep => {
+                        events.extend(field_sides::in_step(memory, field, &sf_print, stamp));
+                        continue;
+                    }
+                    FieldVerdict::Wins {
+                        winner: Side::Jira, ..
+                    } => continue,
+                    FieldVerdict::Wins {
+                        winner: Side::Salesforce,
+                        reason,
+                    } => (reason, jira_at),
+                }
+            }
+        };
         let converted = match sf_to_jira(&source, sf, jira) {
             Ok(v) => v,
             Err(e) => {
@@ -177,17 +219,20 @@ async fn pull_fields(
             }
         };
         edits.insert(mapping.jira_field.clone(), converted.clone());
-        events.push(LinkEvent::FieldPulled(FieldPulled {
-            salesforce_field: mapping.salesforce_field.clone(),
-            jira_field: mapping.jira_field.clone(),
-            value: converted,
-            fingerprint: fingerprint.as_str().to_string(),
-            source_modstamp: modstamp(record),
-        }));
+        events.push(field_sides::pulled(
+            field,
+            converted,
+            sf_print,
+            stamp,
+            reason,
+            jira_changed_at,
+        ));
     }
     if !edits.is_empty() {
-        engine.jira()?.edit_issue(&key, edits).await?;
-        outcome.fields_pulled += events.len() as u64;
+        engine.jira()?.edit_issue(&key, edits.clone()).await?;
+        outcome.fields_pulled += edits.len() as u64;
+    }
+    if !events.is_empty() {
         session.record(events).await?;
     }
     if problems.is_empty() {

@@ -1,40 +1,45 @@
-//! Two-way fields: mapped Jira values converted and written to the record in one update,
-//! unless they are what sfjira itself pulled into Jira or already pushed.
+//! Two-way fields from Jira: mapped values that changed since both sides last agreed are
+//! weighed against the record as Salesforce holds it now, and the winner's value is written to
+//! the other side — Jira's to the record in one update, Salesforce's (when it changed later)
+//! back to the issue in one edit.
+//!
+//! The record is read only when some mapped Jira value differs from the agreed one, which is
+//! also the only time something may need writing; a webhook for our own write costs no
+//! Salesforce call.
 
 use serde_json::{Map, Value};
 
-use super::super::ItemSnapshot;
+use super::super::{field_sides, ItemSnapshot, WorkOutcome};
 use super::*;
 use crate::actors::link::LinkSession;
 use crate::connectors::jira::Issue;
-use crate::domain::echo::{fingerprint_field_value, Fingerprint};
-use crate::domain::fields::jira_to_sf;
+use crate::domain::fields::{jira_to_sf, sf_to_jira, FieldVerdict};
+use crate::domain::side::Side;
 use crate::events::link::{FieldPushed, LinkEvent};
+use crate::sync::fetch::modstamp;
 use crate::sync::{catalogue, Engine, SyncError};
 
-/// Writes changed mapped fields to the record in one update.
+/// Settles every mapped field that changed in Jira, writing each winner's value once.
 pub(super) async fn push_fields(
     engine: &Engine,
     session: &mut LinkSession,
     item: &ItemSnapshot,
     issue: &Issue,
+    fresh: &mut FreshRecord,
+    outcome: &mut WorkOutcome,
 ) -> Result<(), SyncError> {
     let definition = &item.definition;
     let (mapped, _) = catalogue::mapped_fields(engine, definition).await?;
-    let mut body = Map::new();
-    let mut events = Vec::new();
     let mut problems = Vec::new();
-    for field in &mapped {
-        let (mapping, sf, jira) = (&field.mapping, &field.salesforce, &field.jira);
-        if !sf.updateable {
-            continue;
-        }
+    let mut news = Vec::new();
+    for field in mapped.iter().filter(|f| f.salesforce.updateable) {
+        let mapping = &field.mapping;
         let value = issue
             .fields
             .get(&mapping.jira_field)
             .cloned()
             .unwrap_or(Value::Null);
-        let converted = match jira_to_sf(&value, jira, sf) {
+        let converted = match jira_to_sf(&value, &field.jira, &field.salesforce) {
             Ok(v) => v,
             Err(e) => {
                 problems.push(format!(
@@ -44,31 +49,18 @@ pub(super) async fn push_fields(
                 continue;
             }
         };
-        let fingerprint: Fingerprint = fingerprint_field_value(&converted);
-        let state = session.state();
-        let known = |v: Option<&String>| v.map(String::as_str) == Some(fingerprint.as_str());
-        // Already pushed, or the value we pulled into Jira coming back.
-        if known(state.pushed.get(&mapping.salesforce_field))
-            || known(state.pulled.get(&mapping.jira_field))
-        {
+        let jira_print = field_sides::print(&converted);
+        // Our own pull coming back, or a value already pushed.
+        if field_sides::memory(session, field).is_some_and(|m| m.agreed == jira_print) {
             continue;
         }
-        body.insert(mapping.salesforce_field.clone(), converted.clone());
-        events.push(LinkEvent::FieldPushed(FieldPushed {
-            jira_field: mapping.jira_field.clone(),
-            salesforce_field: mapping.salesforce_field.clone(),
-            value: converted,
-            fingerprint: fingerprint.as_str().to_string(),
-            source_updated: issue.updated(),
-        }));
+        news.push((field, converted, jira_print));
     }
-    if !body.is_empty() {
-        let record = record_id(session)?;
-        engine
-            .salesforce()?
-            .update(&definition.object, &record, &body)
-            .await?;
-        session.record(events).await?;
+    if !news.is_empty() {
+        if let Some(record) = fresh.get(engine, item, session).await? {
+            let record = record.clone();
+            settle(engine, session, item, issue, &record, news, outcome).await?;
+        }
     }
     if problems.is_empty() {
         Ok(())
@@ -79,4 +71,86 @@ pub(super) async fn push_fields(
             Value::Null,
         ))
     }
+}
+
+type News<'a> = Vec<(&'a catalogue::MappedField, Value, String)>;
+
+async fn settle(
+    engine: &Engine,
+    session: &mut LinkSession,
+    item: &ItemSnapshot,
+    issue: &Issue,
+    record: &crate::connectors::salesforce::Record,
+    news: News<'_>,
+    outcome: &mut WorkOutcome,
+) -> Result<(), SyncError> {
+    let stamp = modstamp(record);
+    let mut to_salesforce = Map::new();
+    let mut pushed = Vec::new();
+    let mut to_jira = Map::new();
+    let mut pulled = Vec::new();
+    for (field, converted, jira_print) in news {
+        let mapping = &field.mapping;
+        let source = field_sides::salesforce_value(record, field);
+        let sf_print = field_sides::print(&source);
+        let jira_at = field_sides::jira_changed_at(issue, field);
+        let memory = field_sides::memory(session, field);
+        match field_sides::verdict(memory, (&sf_print, stamp), (&jira_print, jira_at)) {
+            FieldVerdict::InStep => {
+                pushed.extend(field_sides::in_step(memory, field, &sf_print, stamp))
+            }
+            FieldVerdict::Wins {
+                winner: Side::Jira,
+                reason,
+            } => {
+                to_salesforce.insert(mapping.salesforce_field.clone(), converted.clone());
+                pushed.push(LinkEvent::FieldPushed(FieldPushed {
+                    jira_field: mapping.jira_field.clone(),
+                    salesforce_field: mapping.salesforce_field.clone(),
+                    value: converted,
+                    fingerprint: jira_print,
+                    source_updated: jira_at,
+                    reason,
+                    salesforce_modstamp: stamp,
+                    replaced_fingerprint: Some(sf_print),
+                }));
+            }
+            FieldVerdict::Wins {
+                winner: Side::Salesforce,
+                reason,
+            } => {
+                // Salesforce changed later: its value goes to Jira now rather than waiting
+                // for the scheduler to notice the record.
+                let written = sf_to_jira(&source, &field.salesforce, &field.jira).map_err(|e| {
+                    SyncError::invalid(
+                        "field_conversion",
+                        format!("{} → {}: {e}", mapping.salesforce_field, mapping.jira_field),
+                        Value::Null,
+                    )
+                })?;
+                to_jira.insert(mapping.jira_field.clone(), written.clone());
+                pulled.push(field_sides::pulled(
+                    field, written, sf_print, stamp, reason, jira_at,
+                ));
+            }
+        }
+    }
+    if !to_salesforce.is_empty() {
+        let id = record_id(session)?;
+        engine
+            .salesforce()?
+            .update(&item.definition.object, &id, &to_salesforce)
+            .await?;
+    }
+    if !pushed.is_empty() {
+        session.record(pushed).await?;
+    }
+    if !to_jira.is_empty() {
+        let key = issue_of(session)
+            .ok_or_else(|| SyncError::not_found("not_linked", "the link is gone"))?;
+        engine.jira()?.edit_issue(&key, to_jira.clone()).await?;
+        outcome.fields_pulled += to_jira.len() as u64;
+        session.record(pulled).await?;
+    }
+    Ok(())
 }

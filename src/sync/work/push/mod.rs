@@ -14,6 +14,7 @@ use async_trait::async_trait;
 
 use super::{issue_of, record_failure, EngineRef, ItemSnapshot, WorkOutcome};
 use crate::actors::link::{LinkError, LinkSession, LinkWork};
+use crate::connectors::salesforce::Record;
 use crate::domain::catalog::comment_model;
 use crate::domain::comments::{comment_sobject, written_comment_kind};
 use crate::domain::ids::SalesforceId;
@@ -58,7 +59,7 @@ pub async fn apply(
     let two_way = definition.mode == SyncMode::TwoWay;
     let mut wanted: Vec<&str> = vec!["status", "updated", "created", "attachment"];
     wanted.extend(definition.mappings.iter().map(|m| m.jira_field.as_str()));
-    let issue = match jira.get_issue(&key, &wanted, &[], &[]).await {
+    let issue = match jira.get_issue(&key, &wanted, &["changelog"], &[]).await {
         Ok(issue) => issue,
         Err(e) => {
             record_failure(
@@ -72,8 +73,11 @@ pub async fn apply(
             return Ok(outcome);
         }
     };
+    let mut fresh = FreshRecord::default();
     if two_way && !definition.mappings.is_empty() {
-        if let Err(error) = fields::push_fields(engine, session, item, &issue).await {
+        if let Err(error) =
+            fields::push_fields(engine, session, item, &issue, &mut fresh, &mut outcome).await
+        {
             match error {
                 SyncError::Link(e) => return Err(e),
                 other => {
@@ -97,7 +101,7 @@ pub async fn apply(
             .as_ref()
             .and_then(|m| m.jira_value.clone());
         if current.is_some() && current != remembered {
-            status_from_jira(engine, session, item, &mut outcome).await?;
+            status_from_jira(engine, session, item, &mut fresh, &mut outcome).await?;
         }
     }
     if two_way && definition.options.comments_sync {
@@ -135,23 +139,45 @@ pub(super) fn record_id(session: &LinkSession) -> Result<SalesforceId, SyncError
         .ok_or_else(|| SyncError::not_found("not_linked", "the link is gone"))
 }
 
-/// Reads the record and settles the status race (Jira changed).
+/// The linked record as Salesforce holds it now, read at most once per push and shared by the
+/// field and status steps.
+#[derive(Default)]
+pub(super) struct FreshRecord(Option<Option<Record>>);
+
+impl FreshRecord {
+    /// The record, read on first use; `None` when it no longer exists.
+    pub(super) async fn get(
+        &mut self,
+        engine: &Engine,
+        item: &ItemSnapshot,
+        session: &LinkSession,
+    ) -> Result<Option<&Record>, SyncError> {
+        if self.0.is_none() {
+            let id = record_id(session)?;
+            let sf = engine.salesforce()?;
+            self.0 = Some(fetch::one_record(&sf, &item.definition, &id).await?);
+        }
+        Ok(self.0.as_ref().and_then(Option::as_ref))
+    }
+}
+
+/// Reads the record (unless the field step already did) and settles the status race (Jira
+/// changed).
 async fn status_from_jira(
     engine: &Engine,
     session: &mut LinkSession,
     item: &ItemSnapshot,
+    fresh: &mut FreshRecord,
     outcome: &mut WorkOutcome,
 ) -> Result<(), LinkError> {
-    let record = match record_id(session) {
-        Ok(id) => id,
-        Err(_) => return Ok(()),
-    };
-    let sf = match engine.salesforce() {
-        Ok(sf) => sf,
-        Err(e) => return record_failure(engine, session, outcome, operations::STATUS, &e).await,
-    };
-    match fetch::one_record(&sf, &item.definition, &record).await {
-        Ok(Some(values)) => super::status::sync(engine, session, item, &values, outcome).await,
+    if record_id(session).is_err() {
+        return Ok(());
+    }
+    match fresh.get(engine, item, session).await {
+        Ok(Some(values)) => {
+            let values = values.clone();
+            super::status::sync(engine, session, item, &values, outcome).await
+        }
         Ok(None) => Ok(()),
         Err(e) => record_failure(engine, session, outcome, operations::STATUS, &e).await,
     }
