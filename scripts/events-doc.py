@@ -33,7 +33,7 @@ DESCRIPTIONS = {
     "connection.validated": "Salesforce credentials were checked (token, organization, instance URL) and saved. The secret is never in the log: it is encrypted at rest outside it; only its fingerprint is recorded.",
     "connection.revoked": "The connection was revoked and its encrypted secret erased.",
     "scheduler.run_started": "A reconciliation run began (`scheduled` tick or `manual` sync now); `run_id` is the correlation id of everything it causes.",
-    "scheduler.run_finished": "A run ended, with per-item outcome, counts, Salesforce calls and the new watermarks (records by `SystemModstamp`; comments and files by their own `CreatedDate`, since a new comment does not move its record). The next incremental queries start from the last watermarks recorded here.",
+    "scheduler.run_finished": "A run ended, with per-item outcome, counts, Salesforce calls and the new watermarks (records by `SystemModstamp`; comments and files by their own `CreatedDate`, since a new comment does not move its record). The next incremental queries start from the last watermarks recorded here. `fields_pushed` counts two-way values the run's Jira sweep wrote to Salesforce. **History:** v1 had no `fields_pushed`; it is upcast with 0.",
     "webhook.received": "A verified Jira webhook delivery, appended before it is acknowledged. Its stream is named from `X-Atlassian-Webhook-Identifier`, so a retried delivery is stored once.",
 }
 

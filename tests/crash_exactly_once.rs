@@ -400,6 +400,7 @@ async fn nothing_is_lost_or_duplicated_across_thirty_sigkills() {
             let changed: u64 = [
                 "issues_created",
                 "fields_pulled",
+                "fields_pushed",
                 "statuses_written",
                 "comments_paired",
                 "attachments_paired",

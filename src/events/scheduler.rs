@@ -29,6 +29,9 @@ pub struct RunCounts {
     pub issues_created: u64,
     /// Field values written to Jira.
     pub fields_pulled: u64,
+    /// Field values written to Salesforce (two-way items; v2).
+    #[serde(default)]
+    pub fields_pushed: u64,
     /// Status values written.
     pub statuses_written: u64,
     /// Comments mirrored.

@@ -22,6 +22,7 @@ const CURRENT: &[(&str, u16)] = &[
     ("link.linked", 2),
     ("link.field_pulled", 2),
     ("link.field_pushed", 2),
+    ("scheduler.run_finished", 2),
 ];
 
 /// Every upcaster, in no particular order.
@@ -40,6 +41,11 @@ const CHAIN: &[Upcaster] = &[
         event_type: "link.field_pushed",
         from_version: 1,
         apply: link_field_pushed_v1_to_v2,
+    },
+    Upcaster {
+        event_type: "scheduler.run_finished",
+        from_version: 1,
+        apply: scheduler_run_finished_v1_to_v2,
     },
 ];
 
@@ -149,6 +155,22 @@ fn link_field_pushed_v1_to_v2(payload: Value) -> Result<Value, String> {
         .or_insert_with(|| Value::from("only_this_side_changed"));
     map.entry("salesforce_modstamp").or_insert(Value::Null);
     map.entry("replaced_fingerprint").or_insert(Value::Null);
+    Ok(Value::Object(map))
+}
+
+/// `scheduler.run_finished` v1 counted only fields written to Jira; v2 also counts fields
+/// written to Salesforce. A v1 run's pushes were not counted: they read as 0.
+fn scheduler_run_finished_v1_to_v2(payload: Value) -> Result<Value, String> {
+    let Value::Object(mut map) = payload else {
+        return Err("payload is not an object".into());
+    };
+    if let Some(Value::Array(items)) = map.get_mut("items") {
+        for item in items {
+            if let Some(Value::Object(counts)) = item.get_mut("counts") {
+                counts.entry("fields_pushed").or_insert(Value::from(0));
+            }
+        }
+    }
     Ok(Value::Object(map))
 }
 

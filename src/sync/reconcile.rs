@@ -362,6 +362,7 @@ pub async fn reconcile_item(
             Ok(outcome) => {
                 counts.issues_created += u64::from(outcome.issue_created);
                 counts.fields_pulled += outcome.fields_pulled;
+                counts.fields_pushed += outcome.fields_pushed;
                 counts.statuses_written += outcome.statuses_written;
                 counts.comments_paired += outcome.comments_paired;
                 counts.attachments_paired += outcome.attachments_paired;
@@ -390,6 +391,8 @@ pub async fn reconcile_item(
         let since = watermarks.jira.or(Some(defined_at)).map(|t| t - overlap);
         match sweep_jira(&engine, &item, since, &by_issue, meta).await {
             Ok((swept, newest, all_handled)) => {
+                counts.fields_pulled += swept.fields_pulled;
+                counts.fields_pushed += swept.fields_pushed;
                 counts.statuses_written += swept.statuses_written;
                 counts.comments_paired += swept.comments_paired;
                 counts.attachments_paired += swept.attachments_paired;

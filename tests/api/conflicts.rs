@@ -85,7 +85,9 @@ async fn a_later_salesforce_edit_beats_an_earlier_jira_edit_on_both_sides() {
     tokio::time::sleep(SECOND_AND_A_BIT).await;
     edit_subject(&world, &record, "Edited in Salesforce later").await;
 
-    world.sync(&item).await;
+    let run = world.sync(&item).await;
+    assert_eq!(run["item"]["counts"]["fields_pulled"], 1, "{run}");
+    assert_eq!(run["item"]["counts"]["fields_pushed"], 0, "{run}");
     let (sf, jira) = both_sides(&world, &record).await;
     assert_eq!(sf, "Edited in Salesforce later");
     assert_eq!(
@@ -118,7 +120,9 @@ async fn a_later_jira_edit_beats_an_earlier_salesforce_edit_on_both_sides() {
     tokio::time::sleep(SECOND_AND_A_BIT).await;
     world.jira_summary("SUP-1", "Edited in Jira later").await;
 
-    world.sync(&item).await;
+    let run = world.sync(&item).await;
+    assert_eq!(run["item"]["counts"]["fields_pushed"], 1, "{run}");
+    assert_eq!(run["item"]["counts"]["fields_pulled"], 0, "{run}");
     let (sf, jira) = both_sides(&world, &record).await;
     assert_eq!(
         jira, "Edited in Jira later",

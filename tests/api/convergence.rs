@@ -189,6 +189,7 @@ async fn scenario(ops: Vec<Op>) -> Result<(), TestCaseError> {
         let c = &run["item"]["counts"];
         let changed: u64 = [
             "fields_pulled",
+            "fields_pushed",
             "statuses_written",
             "comments_paired",
             "attachments_paired",

@@ -144,6 +144,7 @@ pub fn counts_text(counts: &RunCounts) -> String {
         (counts.records_seen, "record seen", "records seen"),
         (counts.issues_created, "issue created", "issues created"),
         (counts.fields_pulled, "field pulled", "fields pulled"),
+        (counts.fields_pushed, "field pushed", "fields pushed"),
         (
             counts.statuses_written,
             "status written",
@@ -327,9 +328,13 @@ mod tests {
         let counts = RunCounts {
             records_seen: 3,
             issues_created: 1,
+            fields_pushed: 2,
             ..RunCounts::default()
         };
-        assert_eq!(counts_text(&counts), "3 records seen, 1 issue created");
+        assert_eq!(
+            counts_text(&counts),
+            "3 records seen, 1 issue created, 2 fields pushed"
+        );
         assert_eq!(counts_text(&RunCounts::default()), "nothing changed");
     }
 }

@@ -275,6 +275,7 @@ fn runs_table(runs: &[RunRow]) -> Markup {
                     th scope="col" { "Records seen" }
                     th scope="col" { "Issues created" }
                     th scope="col" { "Fields pulled" }
+                    th scope="col" { "Fields pushed" }
                     th scope="col" { "Statuses written" }
                     th scope="col" { "Comments" }
                     th scope="col" { "Files (skipped)" }
@@ -289,6 +290,7 @@ fn runs_table(runs: &[RunRow]) -> Markup {
                             td.num data-label="Records seen" { (run.counts.records_seen) }
                             td.num data-label="Issues created" { (run.counts.issues_created) }
                             td.num data-label="Fields pulled" { (run.counts.fields_pulled) }
+                            td.num data-label="Fields pushed" { (run.counts.fields_pushed) }
                             td.num data-label="Statuses written" { (run.counts.statuses_written) }
                             td.num data-label="Comments" { (run.counts.comments_paired) }
                             td.num data-label="Files (skipped)" {

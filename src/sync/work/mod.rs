@@ -60,6 +60,8 @@ pub struct WorkOutcome {
     pub issue_created: bool,
     /// Field values written to Jira.
     pub fields_pulled: u64,
+    /// Field values written to Salesforce.
+    pub fields_pushed: u64,
     /// Status values written (either side).
     pub statuses_written: u64,
     /// Comments mirrored.
@@ -79,6 +81,7 @@ impl WorkOutcome {
     pub fn add(&mut self, other: WorkOutcome) {
         self.issue_created |= other.issue_created;
         self.fields_pulled += other.fields_pulled;
+        self.fields_pushed += other.fields_pushed;
         self.statuses_written += other.statuses_written;
         self.comments_paired += other.comments_paired;
         self.attachments_paired += other.attachments_paired;

@@ -141,6 +141,7 @@ async fn settle(
             .salesforce()?
             .update(&item.definition.object, &id, &to_salesforce)
             .await?;
+        outcome.fields_pushed += to_salesforce.len() as u64;
     }
     if !pushed.is_empty() {
         session.record(pushed).await?;
