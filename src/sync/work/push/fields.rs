@@ -59,7 +59,8 @@ pub(super) async fn push_fields(
     if !news.is_empty() {
         if let Some(record) = fresh.get(engine, item, session).await? {
             let record = record.clone();
-            settle(engine, session, item, issue, &record, news, outcome).await?;
+            let refused = settle(engine, session, item, issue, &record, news, outcome).await?;
+            problems.extend(refused);
         }
     }
     if problems.is_empty() {
@@ -75,6 +76,8 @@ pub(super) async fn push_fields(
 
 type News<'a> = Vec<(&'a catalogue::MappedField, Value, String)>;
 
+/// Weighs each changed Jira value against the record and writes the winners; returns the
+/// values that could not be converted, which do not hold up the others.
 async fn settle(
     engine: &Engine,
     session: &mut LinkSession,
@@ -83,7 +86,8 @@ async fn settle(
     record: &crate::connectors::salesforce::Record,
     news: News<'_>,
     outcome: &mut WorkOutcome,
-) -> Result<(), SyncError> {
+) -> Result<Vec<String>, SyncError> {
+    let mut problems = Vec::new();
     let stamp = modstamp(record);
     let mut to_salesforce = Map::new();
     let mut pushed = Vec::new();
@@ -121,13 +125,16 @@ async fn settle(
             } => {
                 // Salesforce changed later: its value goes to Jira now rather than waiting
                 // for the scheduler to notice the record.
-                let written = sf_to_jira(&source, &field.salesforce, &field.jira).map_err(|e| {
-                    SyncError::invalid(
-                        "field_conversion",
-                        format!("{} → {}: {e}", mapping.salesforce_field, mapping.jira_field),
-                        Value::Null,
-                    )
-                })?;
+                let written = match sf_to_jira(&source, &field.salesforce, &field.jira) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        problems.push(format!(
+                            "{} → {}: {e}",
+                            mapping.salesforce_field, mapping.jira_field
+                        ));
+                        continue;
+                    }
+                };
                 to_jira.insert(mapping.jira_field.clone(), written.clone());
                 pulled.push(field_sides::pulled(
                     field, written, sf_print, stamp, reason, jira_at,
@@ -153,5 +160,5 @@ async fn settle(
         outcome.fields_pulled += to_jira.len() as u64;
         session.record(pulled).await?;
     }
-    Ok(())
+    Ok(problems)
 }
