@@ -33,6 +33,15 @@ pub fn record_label(session: &LinkSession, item: &ItemSnapshot) -> String {
     }
 }
 
+/// The record as a file note names it: the object's label, then the record's label.
+pub fn labelled_record(session: &LinkSession, item: &ItemSnapshot) -> String {
+    format!(
+        "{} {}",
+        item.context.object_label,
+        record_label(session, item)
+    )
+}
+
 /// Mirrors each new comment into the linked issue.
 pub async fn mirror_to_jira(
     engine: &Engine,

@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::comments::{record_label, PROPERTY};
+use super::comments::{labelled_record, PROPERTY};
 use super::intent::{create_once, CreateFailed, Intent, RemoteRef};
 use super::{issue_of, record_failure, ItemSnapshot, WorkOutcome};
 use crate::actors::link::{LinkError, LinkSession};
@@ -101,11 +101,7 @@ pub async fn mirror_to_jira(
         if ours {
             continue;
         }
-        let record = format!(
-            "{} {}",
-            item.context.object_label,
-            record_label(session, item)
-        );
+        let record = labelled_record(session, item);
         match decide_transfer(file.size, ceiling, limit) {
             TransferDecision::Skip { reason } => {
                 let note = comment_text(&filename, file.size, &record, Some(reason));

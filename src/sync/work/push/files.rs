@@ -69,11 +69,7 @@ pub(super) async fn push_files(
         if ours {
             continue;
         }
-        let record_label = format!(
-            "{} {}",
-            item.context.object_label,
-            super::super::comments::record_label(session, item)
-        );
+        let record_label = super::super::comments::labelled_record(session, item);
         match decide_transfer(attachment.size, ceiling, None) {
             TransferDecision::Skip { reason } => {
                 session
