@@ -10,17 +10,16 @@ use async_trait::async_trait;
 use serde_json::{json, Map, Value};
 
 use super::intent::{create_once, CreateFailed, Created, Intent, RemoteRef};
-use super::{note, pull, record_failure, EngineRef, ItemSnapshot, RecordChanges, WorkOutcome};
+use super::{
+    field_sides, note, pull, record_failure, EngineRef, ItemSnapshot, RecordChanges, WorkOutcome,
+};
 use crate::actors::link::{LinkError, LinkSession, LinkWork};
 use crate::domain::catalog::format_record_label;
-use crate::domain::echo::fingerprint_field_value;
 use crate::domain::escape::jql_quote;
 use crate::domain::fields::{sf_to_jira, FieldReason};
 use crate::domain::ids::JiraIssueKey;
 use crate::domain::side::Side;
-use crate::events::link::{
-    operations, FieldPulled, LinkEvent, LinkOrigin, Linked, RemoteOperation, Trigger,
-};
+use crate::events::link::{operations, LinkEvent, LinkOrigin, Linked, RemoteOperation, Trigger};
 use crate::sync::fetch::{modstamp, record_id};
 use crate::sync::{catalogue, Engine, SyncError};
 
@@ -104,30 +103,24 @@ async fn initial_fields(
     let mut fields = Map::new();
     let mut events = Vec::new();
     for field in &mapped {
-        let (mapping, sf, jira) = (&field.mapping, &field.salesforce, &field.jira);
-        let source = record
-            .get(&mapping.salesforce_field)
-            .cloned()
-            .unwrap_or(Value::Null);
-        let value = sf_to_jira(&source, sf, jira).map_err(|e| {
-            SyncError::invalid(
-                "field_conversion",
-                format!("{} → {}: {e}", mapping.salesforce_field, mapping.jira_field),
-                Value::Null,
-            )
+        let mapping = &field.mapping;
+        let source = field_sides::salesforce_value(record, field);
+        let value = sf_to_jira(&source, &field.salesforce, &field.jira).map_err(|e| {
+            let problem =
+                field_sides::conversion_problem(&mapping.salesforce_field, &mapping.jira_field, e);
+            SyncError::invalid("field_conversion", problem, Value::Null)
         })?;
         if value.is_null() {
             continue;
         }
-        events.push(LinkEvent::FieldPulled(FieldPulled {
-            salesforce_field: mapping.salesforce_field.clone(),
-            jira_field: mapping.jira_field.clone(),
-            value: value.clone(),
-            fingerprint: fingerprint_field_value(&source).as_str().to_string(),
-            source_modstamp: modstamp(record),
-            reason: FieldReason::FirstSync,
-            jira_changed_at: None,
-        }));
+        events.push(field_sides::pulled(
+            field,
+            value.clone(),
+            field_sides::print(&source),
+            modstamp(record),
+            FieldReason::FirstSync,
+            None,
+        ));
         fields.insert(mapping.jira_field.clone(), value);
     }
     if !fields.contains_key("summary") {

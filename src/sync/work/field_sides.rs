@@ -9,19 +9,24 @@
 //!
 //! [`decide_field_winner`]: crate::domain::fields::decide_field_winner
 
-use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
+use std::fmt::Display;
 
+use chrono::{DateTime, Utc};
+use serde_json::{json, Map, Value};
+
+use super::WorkOutcome;
 use crate::actors::link::LinkSession;
 use crate::connectors::jira::Issue;
 use crate::connectors::salesforce::Record;
 use crate::domain::echo::fingerprint_field_value;
 use crate::domain::fields::{
-    decide_field_winner, jira_to_sf, FieldReason, FieldSides, FieldVerdict,
+    decide_field_winner, jira_to_sf, sf_to_jira, FieldReason, FieldSides, FieldVerdict,
 };
+use crate::domain::ids::JiraIssueKey;
 use crate::domain::link::FieldMemory;
 use crate::events::link::{FieldInStep, FieldPulled, LinkEvent};
 use crate::sync::catalogue::MappedField;
+use crate::sync::{Engine, SyncError};
 
 /// What the link remembers of the mapping, if anything.
 pub(super) fn memory<'a>(session: &'a LinkSession, field: &MappedField) -> Option<&'a FieldMemory> {
@@ -122,4 +127,79 @@ pub(super) fn pulled(
         reason,
         jira_changed_at: jira_changed_at.filter(|_| both_changed),
     })
+}
+
+/// How a value that cannot be converted is reported: `from → to: why`.
+pub(super) fn conversion_problem(from: &str, to: &str, error: impl Display) -> String {
+    format!("{from} → {to}: {error}")
+}
+
+/// Ok, or the refusal naming every value that could not be converted.
+pub(super) fn refused(problems: Vec<String>) -> Result<(), SyncError> {
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(SyncError::invalid(
+            "field_conversion",
+            problems.join("; "),
+            Value::Null,
+        ))
+    }
+}
+
+/// Salesforce values to write to the issue in one edit, each with its `link.field_pulled`.
+#[derive(Default)]
+pub(super) struct JiraEdit {
+    fields: Map<String, Value>,
+    events: Vec<LinkEvent>,
+}
+
+impl JiraEdit {
+    /// Adds Salesforce's `source` value of the field, converted for Jira; a value that cannot
+    /// be converted goes to `problems` instead.
+    pub(super) fn pull(
+        &mut self,
+        field: &MappedField,
+        source: &Value,
+        salesforce_modstamp: Option<DateTime<Utc>>,
+        (reason, jira_changed_at): (FieldReason, Option<DateTime<Utc>>),
+        problems: &mut Vec<String>,
+    ) {
+        let mapping = &field.mapping;
+        match sf_to_jira(source, &field.salesforce, &field.jira) {
+            Ok(written) => {
+                self.fields
+                    .insert(mapping.jira_field.clone(), written.clone());
+                self.events.push(pulled(
+                    field,
+                    written,
+                    print(source),
+                    salesforce_modstamp,
+                    reason,
+                    jira_changed_at,
+                ));
+            }
+            Err(e) => problems.push(conversion_problem(
+                &mapping.salesforce_field,
+                &mapping.jira_field,
+                e,
+            )),
+        }
+    }
+
+    /// Writes the values to `key` in one edit (nothing when there are none), counts them, and
+    /// returns their events for the caller to record.
+    pub(super) async fn write(
+        self,
+        engine: &Engine,
+        key: &JiraIssueKey,
+        outcome: &mut WorkOutcome,
+    ) -> Result<Vec<LinkEvent>, SyncError> {
+        if !self.fields.is_empty() {
+            let written = self.fields.len() as u64;
+            engine.jira()?.edit_issue(key, self.fields).await?;
+            outcome.fields_pulled += written;
+        }
+        Ok(self.events)
+    }
 }

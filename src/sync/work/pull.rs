@@ -9,12 +9,12 @@
 use async_trait::async_trait;
 use serde_json::{Map, Value};
 
-use super::{
-    field_sides, issue_of, record_failure, EngineRef, ItemSnapshot, RecordChanges, WorkOutcome,
-};
+use super::field_sides::{self, JiraEdit};
+use super::{issue_of, record_failure, EngineRef, ItemSnapshot, RecordChanges, WorkOutcome};
 use crate::actors::link::{LinkError, LinkSession, LinkWork};
+use crate::connectors::jira::Issue;
 use crate::connectors::salesforce::Record;
-use crate::domain::fields::{sf_to_jira, FieldReason, FieldVerdict};
+use crate::domain::fields::{FieldReason, FieldVerdict};
 use crate::domain::item::SyncMode;
 use crate::domain::side::Side;
 use crate::events::link::{operations, LinkEvent, RecordObserved, Trigger};
@@ -71,8 +71,12 @@ pub async fn apply(
         return Ok(outcome);
     }
     if let Some(record) = &changes.record {
+        // The issue as the field step read it, for the status step to reuse.
+        let mut issue = None;
         if !definition.mappings.is_empty() {
-            if let Err(error) = pull_fields(engine, session, item, record, &mut outcome).await {
+            if let Err(error) =
+                pull_fields(engine, session, item, record, &mut issue, &mut outcome).await
+            {
                 record_failure(
                     engine,
                     session,
@@ -84,7 +88,8 @@ pub async fn apply(
             }
         }
         if definition.options.status_sync.is_some() {
-            super::status::sync(engine, session, item, record, &mut outcome).await?;
+            super::status::sync(engine, session, item, record, issue.as_ref(), &mut outcome)
+                .await?;
         }
     }
     if definition.options.comments_sync && !changes.comments.is_empty() {
@@ -134,12 +139,14 @@ async fn observe(
 ///
 /// A value the link already agreed on, or from a snapshot older than a write the link made
 /// since, is not news. For a two-way mapping Jira is read first: when Jira changed too, the
-/// later change wins ([`field_sides`]); Jira's winning values are left to the push path.
+/// later change wins ([`field_sides`]); Jira's winning values are left to the push path. That
+/// read (with the status fields too) is left in `issue`.
 async fn pull_fields(
     engine: &Engine,
     session: &mut LinkSession,
     item: &ItemSnapshot,
     record: &Record,
+    issue: &mut Option<Issue>,
     outcome: &mut WorkOutcome,
 ) -> Result<(), SyncError> {
     let Some(key) = issue_of(session) else {
@@ -150,9 +157,10 @@ async fn pull_fields(
     let mut problems: Vec<String> = missing
         .iter()
         .map(|m| {
-            format!(
-                "{} → {}: the field is no longer available",
-                m.salesforce_field, m.jira_field
+            field_sides::conversion_problem(
+                &m.salesforce_field,
+                &m.jira_field,
+                "the field is no longer available",
             )
         })
         .collect();
@@ -168,26 +176,23 @@ async fn pull_fields(
     // Only a mapping that can be pushed can have a Jira change that beats Salesforce's.
     let contested =
         definition.mode == SyncMode::TwoWay && news.iter().any(|f| f.salesforce.updateable);
-    let issue = if contested {
-        let mut wanted = vec!["updated"];
+    if contested {
+        let mut wanted = super::status::STATUS_FIELDS.to_vec();
         wanted.extend(news.iter().map(|f| f.mapping.jira_field.as_str()));
-        Some(
+        *issue = Some(
             engine
                 .jira()?
                 .get_issue(&key, &wanted, &["changelog"], &[])
                 .await?,
-        )
-    } else {
-        None
-    };
-    let mut edits = Map::new();
+        );
+    }
+    let mut edit = JiraEdit::default();
     let mut events = Vec::new();
     for field in news {
-        let (mapping, sf, jira) = (&field.mapping, &field.salesforce, &field.jira);
         let source = field_sides::salesforce_value(record, field);
         let sf_print = field_sides::print(&source);
         let memory = field_sides::memory(session, field);
-        let (reason, jira_changed_at) = match issue.as_ref().filter(|_| sf.updateable) {
+        let why = match issue.as_ref().filter(|_| field.salesforce.updateable) {
             None if memory.is_none() => (FieldReason::FirstSync, None),
             None => (FieldReason::OnlyThisSideChanged, None),
             Some(issue) => {
@@ -208,40 +213,11 @@ async fn pull_fields(
                 }
             }
         };
-        let converted = match sf_to_jira(&source, sf, jira) {
-            Ok(v) => v,
-            Err(e) => {
-                problems.push(format!(
-                    "{} → {}: {e}",
-                    mapping.salesforce_field, mapping.jira_field
-                ));
-                continue;
-            }
-        };
-        edits.insert(mapping.jira_field.clone(), converted.clone());
-        events.push(field_sides::pulled(
-            field,
-            converted,
-            sf_print,
-            stamp,
-            reason,
-            jira_changed_at,
-        ));
+        edit.pull(field, &source, stamp, why, &mut problems);
     }
-    if !edits.is_empty() {
-        engine.jira()?.edit_issue(&key, edits.clone()).await?;
-        outcome.fields_pulled += edits.len() as u64;
-    }
+    events.extend(edit.write(engine, &key, outcome).await?);
     if !events.is_empty() {
         session.record(events).await?;
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(SyncError::invalid(
-            "field_conversion",
-            problems.join("; "),
-            Value::Null,
-        ))
-    }
+    field_sides::refused(problems)
 }

@@ -86,6 +86,7 @@ async fn read_sides(
     session: &LinkSession,
     item: &ItemSnapshot,
     record: &Record,
+    issue: Option<&Issue>,
     field: &str,
 ) -> Result<Option<Sides>, SyncError> {
     let Some(key) = issue_of(session) else {
@@ -110,9 +111,16 @@ async fn read_sides(
             is_default: false,
         });
     let jira = engine.jira()?;
-    let issue = jira
-        .get_issue(&key, &["status", "created", "updated"], &["changelog"], &[])
-        .await?;
+    let read;
+    let issue = match issue {
+        Some(issue) => issue,
+        None => {
+            read = jira
+                .get_issue(&key, STATUS_FIELDS, &["changelog"], &[])
+                .await?;
+            &read
+        }
+    };
     let Some(current) = issue.status().map(|s| jira_status(&s)) else {
         return Ok(None);
     };
@@ -133,17 +141,24 @@ async fn read_sides(
         sf_values,
         sf_changed_at,
         current,
-        jira_changed_at: last_status_change(&issue),
+        jira_changed_at: last_status_change(issue),
         reachable,
     }))
 }
 
-/// Settles the status race for the session's link, from a fresh read of both sides.
+/// The issue fields the status race reads (with `expand=changelog`); a caller that already read
+/// the issue with them passes it to [`sync`] instead of having it read again.
+pub const STATUS_FIELDS: &[&str] = &["status", "created", "updated"];
+
+/// Settles the status race for the session's link, from a fresh read of both sides: `record`
+/// as just read, and `issue` when the caller just read it with [`STATUS_FIELDS`] and the
+/// changelog (else it is read here).
 pub async fn sync(
     engine: &Engine,
     session: &mut LinkSession,
     item: &ItemSnapshot,
     record: &Record,
+    issue: Option<&Issue>,
     outcome: &mut WorkOutcome,
 ) -> Result<(), LinkError> {
     let Some(field) = item
@@ -155,7 +170,7 @@ pub async fn sync(
     else {
         return Ok(());
     };
-    let sides = match read_sides(engine, session, item, record, &field).await {
+    let sides = match read_sides(engine, session, item, record, issue, &field).await {
         Ok(Some(sides)) => sides,
         Ok(None) => return Ok(()),
         Err(error) => {

@@ -9,11 +9,12 @@
 
 use serde_json::{Map, Value};
 
-use super::super::{field_sides, ItemSnapshot, WorkOutcome};
+use super::super::field_sides::{self, JiraEdit};
+use super::super::{ItemSnapshot, WorkOutcome};
 use super::*;
 use crate::actors::link::LinkSession;
 use crate::connectors::jira::Issue;
-use crate::domain::fields::{jira_to_sf, sf_to_jira, FieldVerdict};
+use crate::domain::fields::{jira_to_sf, FieldVerdict};
 use crate::domain::side::Side;
 use crate::events::link::{FieldPushed, LinkEvent};
 use crate::sync::fetch::modstamp;
@@ -42,9 +43,10 @@ pub(super) async fn push_fields(
         let converted = match jira_to_sf(&value, &field.jira, &field.salesforce) {
             Ok(v) => v,
             Err(e) => {
-                problems.push(format!(
-                    "{} → {}: {e}",
-                    mapping.jira_field, mapping.salesforce_field
+                problems.push(field_sides::conversion_problem(
+                    &mapping.jira_field,
+                    &mapping.salesforce_field,
+                    e,
                 ));
                 continue;
             }
@@ -63,15 +65,7 @@ pub(super) async fn push_fields(
             problems.extend(refused);
         }
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(SyncError::invalid(
-            "field_conversion",
-            problems.join("; "),
-            Value::Null,
-        ))
-    }
+    field_sides::refused(problems)
 }
 
 type News<'a> = Vec<(&'a catalogue::MappedField, Value, String)>;
@@ -91,8 +85,7 @@ async fn settle(
     let stamp = modstamp(record);
     let mut to_salesforce = Map::new();
     let mut pushed = Vec::new();
-    let mut to_jira = Map::new();
-    let mut pulled = Vec::new();
+    let mut to_jira = JiraEdit::default();
     for (field, converted, jira_print) in news {
         let mapping = &field.mapping;
         let source = field_sides::salesforce_value(record, field);
@@ -125,20 +118,7 @@ async fn settle(
             } => {
                 // Salesforce changed later: its value goes to Jira now rather than waiting
                 // for the scheduler to notice the record.
-                let written = match sf_to_jira(&source, &field.salesforce, &field.jira) {
-                    Ok(v) => v,
-                    Err(e) => {
-                        problems.push(format!(
-                            "{} → {}: {e}",
-                            mapping.salesforce_field, mapping.jira_field
-                        ));
-                        continue;
-                    }
-                };
-                to_jira.insert(mapping.jira_field.clone(), written.clone());
-                pulled.push(field_sides::pulled(
-                    field, written, sf_print, stamp, reason, jira_at,
-                ));
+                to_jira.pull(field, &source, stamp, (reason, jira_at), &mut problems);
             }
         }
     }
@@ -153,11 +133,10 @@ async fn settle(
     if !pushed.is_empty() {
         session.record(pushed).await?;
     }
-    if !to_jira.is_empty() {
-        let key = issue_of(session)
-            .ok_or_else(|| SyncError::not_found("not_linked", "the link is gone"))?;
-        engine.jira()?.edit_issue(&key, to_jira.clone()).await?;
-        outcome.fields_pulled += to_jira.len() as u64;
+    let key =
+        issue_of(session).ok_or_else(|| SyncError::not_found("not_linked", "the link is gone"))?;
+    let pulled = to_jira.write(engine, &key, outcome).await?;
+    if !pulled.is_empty() {
         session.record(pulled).await?;
     }
     Ok(problems)

@@ -14,6 +14,7 @@ use async_trait::async_trait;
 
 use super::{issue_of, record_failure, EngineRef, ItemSnapshot, WorkOutcome};
 use crate::actors::link::{LinkError, LinkSession, LinkWork};
+use crate::connectors::jira::Issue;
 use crate::connectors::salesforce::Record;
 use crate::domain::catalog::comment_model;
 use crate::domain::comments::{comment_sobject, written_comment_kind};
@@ -57,7 +58,8 @@ pub async fn apply(
         return Ok(outcome);
     };
     let two_way = definition.mode == SyncMode::TwoWay;
-    let mut wanted: Vec<&str> = vec!["status", "updated", "created", "attachment"];
+    let mut wanted: Vec<&str> = super::status::STATUS_FIELDS.to_vec();
+    wanted.push("attachment");
     wanted.extend(definition.mappings.iter().map(|m| m.jira_field.as_str()));
     let issue = match jira.get_issue(&key, &wanted, &["changelog"], &[]).await {
         Ok(issue) => issue,
@@ -101,7 +103,7 @@ pub async fn apply(
             .as_ref()
             .and_then(|m| m.jira_value.clone());
         if current.is_some() && current != remembered {
-            status_from_jira(engine, session, item, &mut fresh, &mut outcome).await?;
+            status_from_jira(engine, session, item, &issue, &mut fresh, &mut outcome).await?;
         }
     }
     if two_way && definition.options.comments_sync {
@@ -162,11 +164,12 @@ impl FreshRecord {
 }
 
 /// Reads the record (unless the field step already did) and settles the status race (Jira
-/// changed).
+/// changed) against the issue as just read.
 async fn status_from_jira(
     engine: &Engine,
     session: &mut LinkSession,
     item: &ItemSnapshot,
+    issue: &Issue,
     fresh: &mut FreshRecord,
     outcome: &mut WorkOutcome,
 ) -> Result<(), LinkError> {
@@ -176,7 +179,7 @@ async fn status_from_jira(
     match fresh.get(engine, item, session).await {
         Ok(Some(values)) => {
             let values = values.clone();
-            super::status::sync(engine, session, item, &values, outcome).await
+            super::status::sync(engine, session, item, &values, Some(issue), outcome).await
         }
         Ok(None) => Ok(()),
         Err(e) => record_failure(engine, session, outcome, operations::STATUS, &e).await,
