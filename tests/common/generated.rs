@@ -1,7 +1,9 @@
 //! A deterministic multi-megabyte file for the upload and download tests of both REST clients,
-//! produced chunk by chunk (never whole in memory), with the SHA-256 it must arrive with.
+//! produced chunk by chunk (never whole in memory), with the SHA-256 it must arrive with, and
+//! the reader that checks what came back the same way.
 
 use bytes::Bytes;
+use futures::StreamExt;
 use sfjira::connectors::{byte_stream, ByteStream};
 use sha2::{Digest, Sha256};
 
@@ -25,4 +27,17 @@ pub fn generated(len: usize) -> (ByteStream, String) {
     let stream =
         futures::stream::iter((0..count).map(move |i| Ok::<Bytes, std::io::Error>(chunk(i))));
     (byte_stream(stream), digest)
+}
+
+/// Reads a downloaded stream to its end, chunk by chunk: how many bytes came and their hex
+/// SHA-256.
+pub async fn received(mut stream: ByteStream) -> (usize, String) {
+    let mut hasher = Sha256::new();
+    let mut count = 0;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.expect("chunk");
+        count += chunk.len();
+        hasher.update(&chunk);
+    }
+    (count, hex::encode(hasher.finalize()))
 }

@@ -114,16 +114,9 @@ async fn attachments_stream_up_and_down() {
         .await
         .expect("download");
     assert_eq!(download.content_length, Some(len as u64));
-    let mut hasher = Sha256::new();
-    let mut received = 0;
-    let mut stream = download.stream;
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.expect("chunk");
-        received += chunk.len();
-        hasher.update(&chunk);
-    }
+    let (received, sha) = generated::received(download.stream).await;
     assert_eq!(received, len);
-    assert_eq!(hex::encode(hasher.finalize()), digest);
+    assert_eq!(sha, digest);
     emu.stop().await;
 
     let (small, client) = start_with(JiraOptions {

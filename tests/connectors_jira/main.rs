@@ -5,6 +5,8 @@
 //! rate limits through its control API (`/__emulator/…`), and drives `JiraClient` the way the
 //! sync engine does.
 
+#[path = "../common/control.rs"]
+mod control;
 mod failures;
 mod files;
 #[path = "../common/generated.rs"]
@@ -15,7 +17,6 @@ mod site;
 use std::time::{Duration, Instant};
 
 use emulator::jira::{JiraEmulator, JiraOptions};
-use futures::StreamExt;
 use secrecy::SecretString;
 use serde_json::{json, Map, Value};
 use sfjira::config::JiraSettings;
@@ -24,7 +25,6 @@ use sfjira::connectors::retry::{RetryClassified, RetryPolicy};
 use sfjira::domain::adf::text_to_adf;
 use sfjira::domain::escape::jql_quote;
 use sfjira::domain::ids::{JiraIssueKey, ProjectKey};
-use sha2::{Digest, Sha256};
 
 fn quick_retry() -> RetryPolicy {
     RetryPolicy {
@@ -60,16 +60,7 @@ async fn start() -> (JiraEmulator, JiraClient) {
 }
 
 async fn control(emu: &JiraEmulator, method: reqwest::Method, path: &str, body: Value) -> Value {
-    let response = reqwest::Client::new()
-        .request(method, format!("{}{path}", emu.base_url()))
-        .json(&body)
-        .send()
-        .await
-        .expect("control call");
-    let status = response.status();
-    let text = response.text().await.expect("control body");
-    assert!(status.is_success(), "{path}: {status} {text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
+    control::control(emu.base_url(), method, path, body).await
 }
 
 fn key(text: &str) -> JiraIssueKey {

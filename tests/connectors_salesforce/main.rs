@@ -7,6 +7,8 @@
 //! documented wire bodies with the emulator's fault API.
 
 mod auth;
+#[path = "../common/control.rs"]
+mod control;
 mod failures;
 #[path = "../common/generated.rs"]
 mod generated;
@@ -18,7 +20,6 @@ use std::time::Duration;
 
 use emulator::common::Seed;
 use emulator::salesforce::{SalesforceEmulator, SalesforceOptions};
-use futures::StreamExt;
 use secrecy::SecretString;
 use serde_json::{json, Map, Value};
 use sfjira::config::SalesforceSettings;
@@ -28,7 +29,6 @@ use sfjira::connectors::salesforce::{
     SalesforceClient, SalesforceConnection, SalesforceError,
 };
 use sfjira::domain::ids::SalesforceId;
-use sha2::{Digest, Sha256};
 
 fn settings() -> SalesforceSettings {
     SalesforceSettings {
@@ -81,16 +81,7 @@ async fn control(
     path: &str,
     body: Value,
 ) -> Value {
-    let response = reqwest::Client::new()
-        .request(method, format!("{}{path}", emu.base_url()))
-        .json(&body)
-        .send()
-        .await
-        .expect("control call");
-    let status = response.status();
-    let text = response.text().await.expect("control body");
-    assert!(status.is_success(), "{path}: {status} {text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
+    control::control(emu.base_url(), method, path, body).await
 }
 
 async fn arm(emu: &SalesforceEmulator, faults: Value) {

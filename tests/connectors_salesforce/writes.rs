@@ -155,16 +155,9 @@ async fn files_stream_up_and_down() {
         .await
         .expect("download");
     assert_eq!(download.content_length, Some(len as u64));
-    let mut hasher = Sha256::new();
-    let mut stream = download.stream;
-    let mut received = 0;
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.expect("chunk");
-        received += chunk.len();
-        hasher.update(&chunk);
-    }
+    let (received, sha) = generated::received(download.stream).await;
     assert_eq!(received, len);
-    assert_eq!(hex::encode(hasher.finalize()), digest);
+    assert_eq!(sha, digest);
 
     // A streamed body cannot be replayed: after an expired session the token is renewed and
     // the caller is told to send again with a fresh stream.
