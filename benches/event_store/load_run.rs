@@ -25,6 +25,39 @@ pub(crate) fn fold_page(page: &[RecordedEvent]) -> Vec<ViewWrite> {
         .collect()
 }
 
+/// Appends `per_stream / batch` rounds of `batch` events to each of the streams, eight appends
+/// in flight (group commit at work); `append(stream, expected version, events)` writes one.
+fn fill<F, Fut>(rt: &Runtime, per_stream: u64, batch: u64, append: F)
+where
+    F: Fn(u64, u64, Vec<EventData>) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    rt.block_on(async {
+        let next = Arc::new(AtomicU64::new(0));
+        let rounds = per_stream / batch;
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let append = append.clone();
+                let next = next.clone();
+                tokio::spawn(async move {
+                    loop {
+                        let job = next.fetch_add(1, Ordering::Relaxed);
+                        if job >= rounds * REBUILD_STREAMS {
+                            break;
+                        }
+                        let (round, s) = (job / REBUILD_STREAMS, job % REBUILD_STREAMS);
+                        let events = (0..batch).map(|i| event(round * batch + i)).collect();
+                        append(s, round * batch, events).await;
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.expect("task");
+        }
+    });
+}
+
 pub(crate) fn rebuild_load_run(events: u64) {
     if events == 0 {
         return;
@@ -41,31 +74,14 @@ pub(crate) fn rebuild_load_run(events: u64) {
     let dir = tmp.path().join("rebuild");
     let store = sled_store(&dir, true);
     let started = Instant::now();
-    rt.block_on(async {
-        let next = Arc::new(AtomicU64::new(0));
-        let rounds = per_stream / batch;
-        let tasks: Vec<_> = (0..8)
-            .map(|_| {
-                let store = store.clone();
-                let next = next.clone();
-                tokio::spawn(async move {
-                    loop {
-                        let job = next.fetch_add(1, Ordering::Relaxed);
-                        if job >= rounds * REBUILD_STREAMS {
-                            break;
-                        }
-                        let (round, s) = (job / REBUILD_STREAMS, job % REBUILD_STREAMS);
-                        let events = (0..batch).map(|i| event(round * batch + i)).collect();
-                        store
-                            .append(&stream(s), ExpectedVersion::Exact(round * batch), events)
-                            .await
-                            .expect("fill");
-                    }
-                })
-            })
-            .collect();
-        for t in tasks {
-            t.await.expect("task");
+    let sled = store.clone();
+    fill(&rt, per_stream, batch, move |s, expected, events| {
+        let store = sled.clone();
+        async move {
+            store
+                .append(&stream(s), ExpectedVersion::Exact(expected), events)
+                .await
+                .expect("fill");
         }
     });
     let head = store.head();
@@ -115,30 +131,13 @@ pub(crate) fn rebuild_load_run(events: u64) {
     let path = tmp.path().join("rebuild.sqlite");
     let sqlite = SqliteWriter::start(&path, 512);
     let started = Instant::now();
-    rt.block_on(async {
-        let next = Arc::new(AtomicU64::new(0));
-        let rounds = per_stream / batch;
-        let tasks: Vec<_> = (0..8)
-            .map(|_| {
-                let sqlite = sqlite.clone();
-                let next = next.clone();
-                tokio::spawn(async move {
-                    loop {
-                        let job = next.fetch_add(1, Ordering::Relaxed);
-                        if job >= rounds * REBUILD_STREAMS {
-                            break;
-                        }
-                        let (round, s) = (job / REBUILD_STREAMS, job % REBUILD_STREAMS);
-                        let events = (0..batch).map(|i| event(round * batch + i)).collect();
-                        sqlite
-                            .append(stream(s).to_string(), Some(round * batch), events)
-                            .await;
-                    }
-                })
-            })
-            .collect();
-        for t in tasks {
-            t.await.expect("task");
+    let writer = sqlite.clone();
+    fill(&rt, per_stream, batch, move |s, expected, events| {
+        let sqlite = writer.clone();
+        async move {
+            sqlite
+                .append(stream(s).to_string(), Some(expected), events)
+                .await;
         }
     });
     report(
