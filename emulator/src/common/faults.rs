@@ -1,9 +1,13 @@
 //! Fault injection: the next N requests matching a method and a path pattern answer a chosen
-//! status and body, are delayed, or have their connection dropped.
+//! status and body, are delayed, or have their connection dropped — either instead of being
+//! handled, or after the real handler has committed its change.
 //!
 //! Remote systems fail in these three ways in real life (an error page, a slow answer, a broken
 //! connection); a sync engine is only as trustworthy as its behaviour under each, so tests arm
-//! faults through `POST /__emulator/faults` and watch what the client does.
+//! faults through `POST /__emulator/faults` and watch what the client does. The after-commit
+//! kinds are the hard case for a client: the create happened, but its answer is a 502 from a
+//! proxy, a reset connection, or arrives after the client stopped waiting. A client that simply
+//! sends the create again makes a duplicate.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -38,6 +42,39 @@ pub enum FaultAction {
     },
     /// Drop the connection without handling the request.
     Drop,
+    /// Handle the request (its change is committed), then answer this status and body instead
+    /// of the real answer: a gateway that timed out waiting for the server.
+    AfterCommitRespond {
+        /// HTTP status code.
+        status: u16,
+        /// JSON body; ignored when `text` is set.
+        #[serde(default)]
+        body: Option<serde_json::Value>,
+        /// Raw text body.
+        #[serde(default)]
+        text: Option<String>,
+        /// Extra response headers.
+        #[serde(default)]
+        headers: BTreeMap<String, String>,
+    },
+    /// Handle the request (its change is committed), then drop the connection before answering.
+    AfterCommitDrop,
+    /// Handle the request (its change is committed), then hold the real answer this long: past
+    /// the client's timeout, the client never sees it.
+    AfterCommitDelay {
+        /// Delay in milliseconds.
+        millis: u64,
+    },
+}
+
+impl FaultAction {
+    /// Whether the real handler runs (and commits) before the fault shapes the answer.
+    pub fn after_commit(&self) -> bool {
+        matches!(
+            self,
+            Self::AfterCommitRespond { .. } | Self::AfterCommitDrop | Self::AfterCommitDelay { .. }
+        )
+    }
 }
 
 /// A fault as armed through the control API.
@@ -180,5 +217,23 @@ mod tests {
         assert_eq!(faults.take("GET", "/x2"), Some(FaultAction::Drop));
         assert_eq!(faults.take("GET", "/x3"), None);
         assert_eq!(faults.list()[0].hits, 2);
+    }
+
+    #[test]
+    fn after_commit_kinds_read_from_the_control_api_shape() {
+        let spec: FaultSpec = serde_json::from_value(serde_json::json!({
+            "method": "POST", "path": "/rest/api/3/issue",
+            "action": {"kind": "after_commit_respond", "status": 504}
+        }))
+        .expect("spec");
+        assert!(spec.action.after_commit());
+        let drop: FaultAction =
+            serde_json::from_value(serde_json::json!({"kind": "after_commit_drop"})).expect("drop");
+        assert_eq!(drop, FaultAction::AfterCommitDrop);
+        let delay: FaultAction =
+            serde_json::from_value(serde_json::json!({"kind": "after_commit_delay", "millis": 5}))
+                .expect("delay");
+        assert!(delay.after_commit());
+        assert!(!FaultAction::Drop.after_commit());
     }
 }

@@ -29,32 +29,19 @@ pub async fn intercept(
     };
     let method = req.method().as_str().to_string();
     let query = req.query_string().to_string();
-    match common.faults.take(&method, &path) {
+    let fault = common.faults.take(&method, &path);
+    match fault {
         Some(FaultAction::Respond {
             status,
             body,
             text,
             headers,
         }) => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let mut response = HttpResponse::build(status);
-            for (name, value) in &headers {
-                if let (Ok(name), Ok(value)) = (
-                    HeaderName::try_from(name.as_str()),
-                    HeaderValue::try_from(value.as_str()),
-                ) {
-                    response.insert_header((name, value));
-                }
-            }
-            let response = match (text, body) {
-                (Some(text), _) => response.content_type("text/plain").body(text),
-                (None, Some(body)) => response.json(body),
-                (None, None) => response.finish(),
-            };
+            let response = injected_response(status, body, text, &headers);
             common
                 .requests
-                .record(&method, &path, &query, status.as_u16(), true);
-            tracing::debug!(%method, %path, status = status.as_u16(), "injected response");
+                .record(&method, &path, &query, response.status().as_u16(), true);
+            tracing::debug!(%method, %path, status, "injected response");
             let mut response = req.into_response(response);
             set_date(&common, response.headers_mut());
             return Ok(response);
@@ -68,14 +55,70 @@ pub async fn intercept(
             tracing::debug!(%method, %path, millis, "injected delay");
             tokio::time::sleep(Duration::from_millis(millis)).await;
         }
-        None => {}
+        _ => {}
     }
     let mut response = next.call(req).await?;
+    set_date(&common, response.headers_mut());
+    let handled = response.status().as_u16();
+    let after_commit = fault.as_ref().is_some_and(FaultAction::after_commit);
+    let recorded = match &fault {
+        Some(FaultAction::AfterCommitRespond { status, .. }) => *status,
+        Some(FaultAction::AfterCommitDrop) => 0,
+        _ => handled,
+    };
     common
         .requests
-        .record(&method, &path, &query, response.status().as_u16(), false);
-    set_date(&common, response.headers_mut());
-    Ok(response.map_into_boxed_body())
+        .record(&method, &path, &query, recorded, after_commit);
+    match fault {
+        Some(FaultAction::AfterCommitRespond {
+            status,
+            body,
+            text,
+            headers,
+        }) => {
+            tracing::debug!(%method, %path, status, "handled; answering an injected status");
+            let (request, _) = response.into_parts();
+            let mut replaced =
+                ServiceResponse::new(request, injected_response(status, body, text, &headers));
+            set_date(&common, replaced.headers_mut());
+            Ok(replaced)
+        }
+        Some(FaultAction::AfterCommitDrop) => {
+            tracing::debug!(%method, %path, "handled; dropping the connection");
+            let (request, _) = response.into_parts();
+            Ok(ServiceResponse::new(request, dropped_connection()))
+        }
+        Some(FaultAction::AfterCommitDelay { millis }) => {
+            tracing::debug!(%method, %path, millis, "handled; holding the answer");
+            tokio::time::sleep(Duration::from_millis(millis)).await;
+            Ok(response.map_into_boxed_body())
+        }
+        _ => Ok(response.map_into_boxed_body()),
+    }
+}
+
+/// The answer an injected status gives: the status, extra headers, and a text or JSON body.
+fn injected_response(
+    status: u16,
+    body: Option<serde_json::Value>,
+    text: Option<String>,
+    headers: &std::collections::BTreeMap<String, String>,
+) -> HttpResponse {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = HttpResponse::build(status);
+    for (name, value) in headers {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::try_from(name.as_str()),
+            HeaderValue::try_from(value.as_str()),
+        ) {
+            response.insert_header((name, value));
+        }
+    }
+    match (text, body) {
+        (Some(text), _) => response.content_type("text/plain").body(text),
+        (None, Some(body)) => response.json(body),
+        (None, None) => response.finish(),
+    }
 }
 
 /// Both APIs send a `Date` header; clients may read the server's clock from it, so it follows
