@@ -49,6 +49,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(clear_deliveries)),
         )
         .route("/__emulator/rate-limit", web::post().to(rate_limit))
+        .route("/__emulator/search-index", web::post().to(search_index))
         .route("/__emulator/reset", web::post().to(reset));
 }
 
@@ -516,6 +517,24 @@ async fn rate_limit(site: web::Data<Site>, body: web::Bytes) -> HttpResponse {
         return bad_request("invalid_rate_limit", "`times` must be at least 1");
     }
     HttpResponse::Created().json(ratelimit::arm(&site.common, spec))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SearchIndexSpec {
+    lag_millis: u64,
+}
+
+/// `POST /__emulator/search-index {"lag_millis": N}`: new issues join JQL results N ms after
+/// they are created (0: at once, the default).
+async fn search_index(site: web::Data<Site>, body: web::Bytes) -> HttpResponse {
+    let spec: SearchIndexSpec = match parse(&body) {
+        Ok(s) => s,
+        Err(e) => return json_error(e),
+    };
+    site.search_index
+        .set(std::time::Duration::from_millis(spec.lag_millis));
+    HttpResponse::Ok().json(serde_json::json!({"lag_millis": spec.lag_millis}))
 }
 
 #[derive(Deserialize, Default)]

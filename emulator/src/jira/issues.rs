@@ -212,6 +212,7 @@ async fn create(ctx: Ctx, body: web::Json<Value>) -> JiraResult<HttpResponse> {
     let (id, key) = (issue.id, issue.key.clone());
     state.issues.insert(id, issue);
     drop(state);
+    ctx.site.search_index.created(id);
     tracing::info!(%key, "issue created");
     webhooks::emit(&ctx.site, &ctx.caller, vec![Event::IssueCreated(id)]);
     let link = format!(

@@ -17,6 +17,7 @@ pub mod comments;
 pub mod control;
 pub mod error;
 pub mod fields;
+pub mod index_lag;
 pub mod issues;
 pub mod jql;
 pub mod meta;

@@ -3,7 +3,9 @@
 //! `POST /search/approximate-count`, and the older `GET|POST /search` (`startAt`/`total`) that
 //! some clients still call.
 //!
-//! The emulator is strongly consistent, so `reconcileIssues` is accepted and needs no work.
+//! The emulator is strongly consistent unless a search index lag is armed (see
+//! [`super::index_lag`]); then new issues join results only after the lag, except those named in
+//! `reconcileIssues`.
 
 use actix_web::{web, HttpResponse};
 use base64::Engine;
@@ -50,6 +52,7 @@ struct Request {
     fields: Vec<String>,
     expand: Vec<String>,
     properties: Option<Vec<String>>,
+    reconcile: Vec<u64>,
 }
 
 impl Request {
@@ -67,6 +70,10 @@ impl Request {
             properties: params
                 .has("properties")
                 .then(|| split_list(&params.all("properties"))),
+            reconcile: split_list(&params.all("reconcileIssues"))
+                .iter()
+                .filter_map(|i| i.parse().ok())
+                .collect(),
         })
     }
 
@@ -104,6 +111,11 @@ impl Request {
             properties: body
                 .get("properties")
                 .map(|p| split_list(&strings(Some(p)))),
+            reconcile: body
+                .get("reconcileIssues")
+                .and_then(Value::as_array)
+                .map(|ids| ids.iter().filter_map(Value::as_u64).collect())
+                .unwrap_or_default(),
         })
     }
 
@@ -181,6 +193,7 @@ fn run(ctx: &Ctx, request: &Request, bounded_only: bool) -> JiraResult<Vec<u64>>
     let mut hits: Vec<_> = state
         .issues
         .values()
+        .filter(|i| ctx.site.search_index.searchable(i.id) || request.reconcile.contains(&i.id))
         .filter(|i| compiled.matches(&state, i))
         .collect();
     compiled.sort(&state, &mut hits);

@@ -33,6 +33,8 @@ pub struct Site {
     pub deliveries: DeliveryLog,
     /// Client used to deliver webhooks.
     pub http: reqwest::Client,
+    /// How long new issues stay out of JQL results.
+    pub search_index: super::index_lag::SearchIndexLag,
 }
 
 impl Site {
@@ -70,6 +72,7 @@ impl Site {
             webhook_retry: options.webhook_retry,
             deliveries: DeliveryLog::default(),
             http,
+            search_index: Default::default(),
         })
     }
 
