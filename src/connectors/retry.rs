@@ -9,6 +9,14 @@
 //! (`Retry-After`) when it did, and otherwise a "full jitter" delay: a uniformly random wait
 //! between zero and an exponentially growing cap, so that many callers failing together do not
 //! come back together.
+//!
+//! A create is different: when its answer is lost (a timeout, a dropped connection, a 5xx from
+//! a proxy, a 429 after the request reached the server), the object may exist already, and
+//! sending the request again would make a second one. Such calls run with [`Repeat::OnlyUnsent`]:
+//! they are repeated only when the failure proves the request never reached the server (the
+//! connection could not be opened, the credentials were refused before the call); any other
+//! failure goes back to the caller, whose exactly-once intent looks for the object's marker
+//! before creating again.
 
 use std::future::Future;
 use std::time::Duration;
@@ -26,6 +34,40 @@ pub trait RetryClassified {
     /// How long the server asked the caller to wait (`Retry-After`), when it did.
     fn retry_after(&self) -> Option<Duration> {
         None
+    }
+
+    /// True when the failure proves the request was never processed by the server: the
+    /// connection could not be opened, or the call was refused before it was handled (an
+    /// invalid session). Only such failures are repeated for a call that is not idempotent.
+    fn unsent(&self) -> bool {
+        false
+    }
+}
+
+/// Whether a failed call may be sent again as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Repeat {
+    /// Reads and idempotent writes (GET, PUT, PATCH, DELETE, and POSTs that only read): any
+    /// retryable failure is repeated.
+    Safe,
+    /// Creates and other non-idempotent calls: repeated only when the request never reached
+    /// the server ([`RetryClassified::unsent`]).
+    OnlyUnsent,
+}
+
+impl Repeat {
+    /// The default for an HTTP method: POST creates, everything else is idempotent.
+    pub fn for_method(method: &reqwest::Method) -> Self {
+        if method == reqwest::Method::POST {
+            Self::OnlyUnsent
+        } else {
+            Self::Safe
+        }
+    }
+
+    /// Whether `error` may be retried under this rule.
+    pub fn allows<E: RetryClassified>(self, error: &E) -> bool {
+        error.is_retryable() && (self == Self::Safe || error.unsent())
     }
 }
 
@@ -169,10 +211,25 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, E>>,
 {
+    run_as(policy, Repeat::Safe, what, attempt).await
+}
+
+/// [`run`], repeating only what `repeat` allows.
+pub async fn run_as<T, E, F, Fut>(
+    policy: &RetryPolicy,
+    repeat: Repeat,
+    what: &str,
+    attempt: F,
+) -> Result<T, E>
+where
+    E: RetryClassified + std::fmt::Display,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
     attempt
         .retry(policy.backoff())
         .sleep(tokio::time::sleep)
-        .when(|e: &E| e.is_retryable())
+        .when(|e: &E| repeat.allows(e))
         .adjust(|e: &E, computed| next_wait(policy, computed, e.retry_after()))
         .notify(|e: &E, wait| {
             tracing::warn!(call = what, error = %e, wait_ms = wait.as_millis() as u64, "retrying");
@@ -279,6 +336,7 @@ mod tests {
     #[derive(Debug)]
     struct Failure {
         retryable: bool,
+        unsent: bool,
     }
 
     impl std::fmt::Display for Failure {
@@ -290,6 +348,10 @@ mod tests {
     impl RetryClassified for Failure {
         fn is_retryable(&self) -> bool {
             self.retryable
+        }
+
+        fn unsent(&self) -> bool {
+            self.unsent
         }
     }
 
@@ -306,7 +368,10 @@ mod tests {
         let calls = AtomicU32::new(0);
         let result: Result<(), Failure> = run(&quick(), "test", || async {
             calls.fetch_add(1, Ordering::SeqCst);
-            Err(Failure { retryable: true })
+            Err(Failure {
+                retryable: true,
+                unsent: false,
+            })
         })
         .await;
         assert!(result.is_err());
@@ -318,7 +383,10 @@ mod tests {
         let calls = AtomicU32::new(0);
         let result: Result<(), Failure> = run(&quick(), "test", || async {
             calls.fetch_add(1, Ordering::SeqCst);
-            Err(Failure { retryable: false })
+            Err(Failure {
+                retryable: false,
+                unsent: false,
+            })
         })
         .await;
         assert!(result.is_err());
@@ -327,11 +395,66 @@ mod tests {
         let calls = AtomicU32::new(0);
         let result: Result<u32, Failure> = run(&quick(), "test", || async {
             match calls.fetch_add(1, Ordering::SeqCst) {
-                0 => Err(Failure { retryable: true }),
+                0 => Err(Failure {
+                    retryable: true,
+                    unsent: false,
+                }),
                 n => Ok(n),
             }
         })
         .await;
         assert_eq!(result.ok(), Some(1));
+    }
+
+    #[tokio::test]
+    async fn a_create_is_repeated_only_when_its_request_never_left() {
+        let calls = AtomicU32::new(0);
+        let result: Result<(), Failure> = run_as(&quick(), Repeat::OnlyUnsent, "test", || async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err(Failure {
+                retryable: true,
+                unsent: false,
+            })
+        })
+        .await;
+        assert!(result.is_err());
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            1,
+            "an unknown outcome is not re-sent"
+        );
+
+        let calls = AtomicU32::new(0);
+        let result: Result<u32, Failure> = run_as(&quick(), Repeat::OnlyUnsent, "test", || async {
+            match calls.fetch_add(1, Ordering::SeqCst) {
+                0 => Err(Failure {
+                    retryable: true,
+                    unsent: true,
+                }),
+                n => Ok(n),
+            }
+        })
+        .await;
+        assert_eq!(
+            result.ok(),
+            Some(1),
+            "a connection never opened is tried again"
+        );
+    }
+
+    #[test]
+    fn post_is_the_only_method_not_repeated_by_default() {
+        assert_eq!(
+            Repeat::for_method(&reqwest::Method::POST),
+            Repeat::OnlyUnsent
+        );
+        for m in [
+            reqwest::Method::GET,
+            reqwest::Method::PUT,
+            reqwest::Method::PATCH,
+            reqwest::Method::DELETE,
+        ] {
+            assert_eq!(Repeat::for_method(&m), Repeat::Safe, "{m}");
+        }
     }
 }

@@ -22,7 +22,7 @@ use url::Url;
 use super::error::JiraError;
 use crate::config::JiraSettings;
 use crate::connectors::hosts::HostPolicy;
-use crate::connectors::retry::{self, retry_after_header, RetryPolicy};
+use crate::connectors::retry::{self, retry_after_header, Repeat, RetryPolicy};
 
 /// A typed Jira Cloud REST client. Cheap to clone.
 #[derive(Clone)]
@@ -133,8 +133,9 @@ impl JiraClient {
     }
 
     /// Sends a request built by `build` (called again for each attempt), retrying transient
-    /// failures. Returns the successful response with its body unread; no overall timeout is
-    /// set here (downloads stream), JSON calls add one in `build`.
+    /// failures — for a POST only those that prove the request never reached Jira
+    /// ([`Repeat::for_method`]). Returns the successful response with its body unread; no
+    /// overall timeout is set here (downloads stream), JSON calls add one in `build`.
     pub(crate) async fn send<F>(
         &self,
         what: &str,
@@ -145,7 +146,23 @@ impl JiraClient {
     where
         F: Fn(RequestBuilder) -> RequestBuilder,
     {
-        retry::run(&self.retry, what, || async {
+        let repeat = Repeat::for_method(&method);
+        self.send_as(repeat, what, method, url, build).await
+    }
+
+    /// [`Self::send`] with an explicit rule for repeating (a POST that only reads is `Safe`).
+    pub(crate) async fn send_as<F>(
+        &self,
+        repeat: Repeat,
+        what: &str,
+        method: Method,
+        url: &Url,
+        build: F,
+    ) -> Result<Response, JiraError>
+    where
+        F: Fn(RequestBuilder) -> RequestBuilder,
+    {
+        retry::run_as(&self.retry, repeat, what, || async {
             let request = build(self.base_request(method.clone(), url.clone()));
             self.send_once(what, request).await
         })
@@ -232,6 +249,21 @@ impl JiraClient {
     ) -> Result<T, JiraError> {
         let response = self
             .send(what, method, url, |r| {
+                json_request(r.json(body), self.call_timeout())
+            })
+            .await?;
+        read_json(what, response).await
+    }
+
+    /// POSTs a JSON body to an endpoint that only reads (a search, a count): repeated like a GET.
+    pub(crate) async fn json_read<T: DeserializeOwned>(
+        &self,
+        what: &str,
+        url: &Url,
+        body: &Value,
+    ) -> Result<T, JiraError> {
+        let response = self
+            .send_as(Repeat::Safe, what, Method::POST, url, |r| {
                 json_request(r.json(body), self.call_timeout())
             })
             .await?;

@@ -263,6 +263,12 @@ impl RetryClassified for JiraError {
             _ => None,
         }
     }
+
+    /// Only a connection that could not be opened proves Jira never saw the request; a timeout,
+    /// a reset, a 5xx or a 429 after the request was sent leave the outcome unknown.
+    fn unsent(&self) -> bool {
+        matches!(self, Self::Transport { source: Some(e), .. } if e.is_connect())
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,6 @@
 //! is being removed). JQL built from outside text must quote it with
 //! [`crate::domain::escape::jql_quote`]; the client sends the query as given.
 
-use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -70,12 +69,7 @@ impl JqlPager {
         }
         let page: SearchPage = self
             .client
-            .json_call(
-                "JQL search",
-                Method::POST,
-                &self.client.api(&["search", "jql"]),
-                &body,
-            )
+            .json_read("JQL search", &self.client.api(&["search", "jql"]), &body)
             .await?;
         let last = page.is_last.unwrap_or(false) || page.next_page_token.is_none();
         self.next = if last {
@@ -153,9 +147,8 @@ impl JiraClient {
             count: u64,
         }
         let answer: Count = self
-            .json_call(
+            .json_read(
                 "approximate count",
-                Method::POST,
                 &self.api(&["search", "approximate-count"]),
                 &json!({ "jql": jql }),
             )

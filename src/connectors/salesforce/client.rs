@@ -28,7 +28,7 @@ use super::limits::{ApiUsage, UsageTracker};
 use super::names::normalise_version;
 use crate::config::SalesforceSettings;
 use crate::connectors::hosts::{HostPolicy, HostRule};
-use crate::connectors::retry::{self, retry_after_header, RetryPolicy};
+use crate::connectors::retry::{self, retry_after_header, Repeat, RetryPolicy};
 
 /// What the administrator enters to connect an org.
 #[derive(Clone)]
@@ -294,6 +294,9 @@ impl SalesforceClient {
     /// token, one renewal on an invalid session, and retries of transient failures. Returns the
     /// successful response with its body unread. No overall timeout is set here (a download
     /// may stream for long); JSON calls add [`Self::call_timeout`] in `build`.
+    ///
+    /// A POST (a create, a composite request) is repeated only when the failure proves it was
+    /// never handled ([`Repeat::for_method`]); an unknown outcome goes back to the caller.
     pub(crate) async fn send<F>(
         &self,
         what: &str,
@@ -304,7 +307,8 @@ impl SalesforceClient {
     where
         F: Fn(RequestBuilder) -> RequestBuilder,
     {
-        retry::run(&self.retry, what, || async {
+        let repeat = Repeat::for_method(&method);
+        retry::run_as(&self.retry, repeat, what, || async {
             let token = self.current_token().await?;
             let request = self.prepare(&token, &method, &target, &build)?;
             match self.send_once(what, request).await {

@@ -219,6 +219,19 @@ impl RetryClassified for SalesforceError {
             _ => None,
         }
     }
+
+    /// A connection that could not be opened, a token request that failed (the call itself was
+    /// not sent yet) and an invalid session (refused before the call was handled) prove that
+    /// nothing was written; anything else after sending leaves the outcome unknown.
+    fn unsent(&self) -> bool {
+        match self {
+            Self::Transport {
+                source: Some(e), ..
+            } => e.is_connect(),
+            Self::OAuth(_) | Self::SessionExpired { .. } => true,
+            _ => false,
+        }
+    }
 }
 
 /// Reads a REST error body: an array of items, a single item, an OAuth-style object, or text.
