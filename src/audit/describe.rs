@@ -289,12 +289,20 @@ fn describe_link(event: &LinkEvent) -> Description {
             ),
             Some("recorded before the remote call so a crash cannot duplicate it".into()),
         ),
+        LinkEvent::RemoteWriteUnconfirmed(e) => (
+            None,
+            format!("The answer to the create was lost ({})", e.error),
+            Some(format!(
+                "looked for its marker instead of sending it again; if still unseen after {}, it was not created",
+                e.absent_if_unseen_after.format("%Y-%m-%d %H:%M:%S UTC")
+            )),
+        ),
         LinkEvent::RemoteWriteSettled(e) => (
             None,
             match &e.outcome {
                 Settlement::Created { remote_id } => format!("Created {remote_id}"),
                 Settlement::FoundExisting { remote_id } => {
-                    format!("Found {remote_id}, created before a restart; not created again")
+                    format!("Found {remote_id}, created by an earlier attempt; not created again")
                 }
                 Settlement::Abandoned { reason } => format!("Gave up creating: {reason}"),
             },

@@ -114,6 +114,8 @@ pub struct LinkState {
     pub note_written: bool,
     /// Remote creates intended but not yet settled, by intent id.
     pub open_intents: BTreeMap<Uuid, RemoteWriteIntended>,
+    /// Open intents whose last attempt's answer was lost: when it failed.
+    pub unconfirmed_attempts: BTreeMap<Uuid, chrono::DateTime<chrono::Utc>>,
     /// The latest failure per operation, cleared when that operation next succeeds.
     pub failures: BTreeMap<String, SyncFailed>,
 }
@@ -122,6 +124,14 @@ impl LinkState {
     /// Whether the link is live.
     pub fn is_linked(&self) -> bool {
         self.link.is_some()
+    }
+
+    /// When the open intent `intent_id` was last attempted, as far as the log knows: its
+    /// latest lost answer, else when it was recorded.
+    pub fn last_attempt(&self, intent_id: Uuid) -> Option<chrono::DateTime<chrono::Utc>> {
+        let recorded = self.open_intents.get(&intent_id).and_then(|i| i.at);
+        let unconfirmed = self.unconfirmed_attempts.get(&intent_id).copied();
+        recorded.max(unconfirmed)
     }
 }
 
@@ -236,8 +246,14 @@ pub fn evolve(mut state: LinkState, event: &LinkEvent) -> LinkState {
         LinkEvent::RemoteWriteIntended(e) => {
             state.open_intents.insert(e.intent_id, e.clone());
         }
+        LinkEvent::RemoteWriteUnconfirmed(e) => {
+            if state.open_intents.contains_key(&e.intent_id) {
+                state.unconfirmed_attempts.insert(e.intent_id, e.at);
+            }
+        }
         LinkEvent::RemoteWriteSettled(e) => {
             state.open_intents.remove(&e.intent_id);
+            state.unconfirmed_attempts.remove(&e.intent_id);
         }
     }
     state

@@ -12,3 +12,4 @@ pub mod item;
 pub mod link;
 pub mod side;
 pub mod status;
+pub mod unknown_outcome;

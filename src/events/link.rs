@@ -82,6 +82,20 @@ pub enum RemoteOperation {
     WriteLinkNote,
 }
 
+impl RemoteOperation {
+    /// The operation's name as written in the log (`create_issue`, `write_link_note`, …).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RemoteOperation::CreateIssue => "create_issue",
+            RemoteOperation::CreateJiraComment => "create_jira_comment",
+            RemoteOperation::CreateSalesforceComment => "create_salesforce_comment",
+            RemoteOperation::UploadToJira => "upload_to_jira",
+            RemoteOperation::UploadToSalesforce => "upload_to_salesforce",
+            RemoteOperation::WriteLinkNote => "write_link_note",
+        }
+    }
+}
+
 /// How an intended remote write ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -323,7 +337,7 @@ pub struct FailureDismissed {
     pub trigger: Trigger,
 }
 
-/// Payload of `link.remote_write_intended`: recorded durably before a remote create.
+/// Payload of `link.remote_write_intended` (v2): recorded durably before a remote create.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RemoteWriteIntended {
     /// Id joining the intent to its settlement.
@@ -336,6 +350,24 @@ pub struct RemoteWriteIntended {
     pub marker: String,
     /// Operation-specific details (source ids, file names…).
     pub detail: Value,
+    /// When the intent was recorded, just before the first attempt (v2; unknown for v1).
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// Payload of `link.remote_write_unconfirmed`: a create was sent but its answer was lost (a
+/// timeout, a dropped connection, a 5xx, a 429 after sending), and a look for its marker right
+/// after did not find it. The object may exist; it is looked for again before any new attempt,
+/// and created again only once a lookup can prove it absent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RemoteWriteUnconfirmed {
+    /// The intent whose create has an unknown outcome.
+    pub intent_id: Uuid,
+    /// What the client saw instead of an answer.
+    pub error: String,
+    /// When the attempt failed.
+    pub at: DateTime<Utc>,
+    /// The first moment an empty lookup proves that the attempt created nothing.
+    pub absent_if_unseen_after: DateTime<Utc>,
 }
 
 /// Payload of `link.remote_write_settled`.
@@ -399,6 +431,9 @@ pub enum LinkEvent {
     /// A remote create is about to happen.
     #[serde(rename = "link.remote_write_intended")]
     RemoteWriteIntended(RemoteWriteIntended),
+    /// A remote create's answer was lost; its outcome is unknown.
+    #[serde(rename = "link.remote_write_unconfirmed")]
+    RemoteWriteUnconfirmed(RemoteWriteUnconfirmed),
     /// A remote create settled.
     #[serde(rename = "link.remote_write_settled")]
     RemoteWriteSettled(RemoteWriteSettled),
@@ -425,6 +460,7 @@ impl Catalogued for LinkEvent {
             LinkEvent::SyncFailed(_) => "link.sync_failed",
             LinkEvent::FailureDismissed(_) => "link.failure_dismissed",
             LinkEvent::RemoteWriteIntended(_) => "link.remote_write_intended",
+            LinkEvent::RemoteWriteUnconfirmed(_) => "link.remote_write_unconfirmed",
             LinkEvent::RemoteWriteSettled(_) => "link.remote_write_settled",
         }
     }

@@ -127,6 +127,7 @@ pub const EVENT_TYPES: &[&str] = &[
     "link.sync_failed",
     "link.failure_dismissed",
     "link.remote_write_intended",
+    "link.remote_write_unconfirmed",
     "link.remote_write_settled",
     "item.defined",
     "item.changed",

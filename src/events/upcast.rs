@@ -22,6 +22,7 @@ const CURRENT: &[(&str, u16)] = &[
     ("link.linked", 2),
     ("link.field_pulled", 2),
     ("link.field_pushed", 2),
+    ("link.remote_write_intended", 2),
     ("scheduler.run_finished", 2),
 ];
 
@@ -41,6 +42,11 @@ const CHAIN: &[Upcaster] = &[
         event_type: "link.field_pushed",
         from_version: 1,
         apply: link_field_pushed_v1_to_v2,
+    },
+    Upcaster {
+        event_type: "link.remote_write_intended",
+        from_version: 1,
+        apply: link_remote_write_intended_v1_to_v2,
     },
     Upcaster {
         event_type: "scheduler.run_finished",
@@ -160,6 +166,16 @@ fn link_field_pushed_v1_to_v2(payload: Value) -> Result<Value, String> {
 
 /// `scheduler.run_finished` v1 counted only fields written to Jira; v2 also counts fields
 /// written to Salesforce. A v1 run's pushes were not counted: they read as 0.
+/// `link.remote_write_intended` v1 did not say when the intent was recorded. v2 does, so that a
+/// lookup after a crash knows how recent the attempt may have been; a v1 intent is long past.
+fn link_remote_write_intended_v1_to_v2(payload: Value) -> Result<Value, String> {
+    let Value::Object(mut map) = payload else {
+        return Err("payload is not an object".into());
+    };
+    map.entry("at").or_insert(Value::Null);
+    Ok(Value::Object(map))
+}
+
 fn scheduler_run_finished_v1_to_v2(payload: Value) -> Result<Value, String> {
     let Value::Object(mut map) = payload else {
         return Err("payload is not an object".into());
