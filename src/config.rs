@@ -92,6 +92,12 @@ pub struct SyncSettings {
     pub api_budget_share: f64,
     /// Files larger than this are skipped and recorded.
     pub attachment_ceiling_bytes: u64,
+    /// After a create's answer was lost, how long (seconds) the request may still be processed
+    /// remotely: until then, not finding its marker does not prove it absent.
+    pub unconfirmed_create_wait_secs: u64,
+    /// How long (seconds) Jira's search index may trail a new issue, added to the wait above
+    /// when a create can only be looked for by JQL.
+    pub jira_search_lag_secs: u64,
 }
 
 impl Default for SyncSettings {
@@ -103,6 +109,19 @@ impl Default for SyncSettings {
             window_overlap_secs: 60,
             api_budget_share: 0.8,
             attachment_ceiling_bytes: 10 * 1024 * 1024,
+            unconfirmed_create_wait_secs: 60,
+            jira_search_lag_secs: 30,
+        }
+    }
+}
+
+impl SyncSettings {
+    /// How long after an attempt a marker lookup may still miss the object it created.
+    pub fn unknown_outcome_window(&self) -> crate::domain::unknown_outcome::UnknownOutcomeWindow {
+        let secs = |s: u64| chrono::Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX / 1000));
+        crate::domain::unknown_outcome::UnknownOutcomeWindow {
+            in_flight: secs(self.unconfirmed_create_wait_secs),
+            search_index: secs(self.jira_search_lag_secs),
         }
     }
 }

@@ -70,6 +70,15 @@ pub enum SyncError {
     /// The secret store failed.
     #[error("secrets: {0}")]
     Secret(#[from] SecretError),
+    /// A create's answer was lost and its marker is not visible yet: it is not sent again
+    /// before `absent_if_unseen_after`, when not finding it proves it absent.
+    #[error("the outcome of an earlier attempt ({operation}) is unknown and its marker is not visible yet; it will not be created again before {absent_if_unseen_after}")]
+    CreateOutcomeUnknown {
+        /// The operation.
+        operation: String,
+        /// The first moment an empty lookup proves absence.
+        absent_if_unseen_after: chrono::DateTime<chrono::Utc>,
+    },
 }
 
 impl SyncError {
@@ -104,10 +113,21 @@ impl SyncError {
         match self {
             Self::Salesforce(e) => e.is_retryable() || e.is_request_limit(),
             Self::Jira(e) => e.is_retryable(),
-            Self::Store(_) => true,
+            Self::Store(_) | Self::CreateOutcomeUnknown { .. } => true,
             Self::Link(LinkError::Unavailable(_) | LinkError::Conflict { .. }) => true,
             _ => false,
         }
+    }
+
+    /// Whether a create that failed this way may have happened all the same: the request was
+    /// sent, and the answer (a timeout, a reset, a 5xx, a 429) does not say it was refused.
+    pub fn outcome_unknown(&self) -> bool {
+        let unsent = match self {
+            Self::Salesforce(e) => e.unsent(),
+            Self::Jira(e) => e.unsent(),
+            _ => true,
+        };
+        self.is_retryable() && !unsent
     }
 }
 
@@ -204,7 +224,9 @@ impl From<SyncError> for ApiError {
                 message,
                 details: json!({}),
             },
-            SyncError::Link(LinkError::Unavailable(_)) => ApiError::Unavailable(message),
+            SyncError::Link(LinkError::Unavailable(_)) | SyncError::CreateOutcomeUnknown { .. } => {
+                ApiError::Unavailable(message)
+            }
             other => ApiError::internal(other),
         }
     }

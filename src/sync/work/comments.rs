@@ -4,6 +4,7 @@
 //! Comments sfjira itself wrote in Salesforce (mirrored Jira comments, link notes, file notes)
 //! are recognised by their markers and never mirrored back.
 
+use crate::domain::unknown_outcome::LookupConsistency;
 use serde_json::json;
 
 use super::intent::{create_once, CreateFailed, Intent, RemoteRef};
@@ -77,6 +78,7 @@ pub async fn mirror_to_jira(
             target: Side::Jira,
             marker: format!("sfjira:salesforce-comment:{sf_id}"),
             detail: json!({"salesforce_id": sf_id}),
+            lookup: LookupConsistency::ReadYourWrites,
         };
         let find = || async {
             let existing = jira.comments_with_properties(&key).await?;
@@ -109,7 +111,7 @@ pub async fn mirror_to_jira(
                 fingerprint: fingerprint_text(&comment.body).as_str().to_string(),
             })]
         };
-        match create_once(session, intent, find, create, settle).await {
+        match create_once(engine, session, intent, find, create, settle).await {
             Ok(_) => outcome.comments_paired += 1,
             Err(CreateFailed::Link(e)) => return Err(e),
             Err(CreateFailed::Remote(error)) => {

@@ -19,6 +19,7 @@ use crate::domain::escape::jql_quote;
 use crate::domain::fields::{sf_to_jira, FieldReason};
 use crate::domain::ids::JiraIssueKey;
 use crate::domain::side::Side;
+use crate::domain::unknown_outcome::LookupConsistency;
 use crate::events::link::{operations, LinkEvent, LinkOrigin, Linked, RemoteOperation, Trigger};
 use crate::sync::fetch::{modstamp, record_id};
 use crate::sync::{catalogue, Engine, SyncError};
@@ -167,6 +168,9 @@ async fn create_issue(
         target: Side::Jira,
         marker: label.clone(),
         detail: json!({"item_id": item.id, "record_id": record_id.to_string(), "project": project.to_string()}),
+        // JQL reads a search index that lags behind writes; no key can be known before the
+        // create, so an empty search proves absence only once the index had time to catch up.
+        lookup: LookupConsistency::SearchIndex,
     };
     let find = || async {
         let jql = format!("project = {project} AND labels = {}", jql_quote(&label));
@@ -220,5 +224,5 @@ async fn create_issue(
         }
         events
     };
-    create_once(session, intent, find, create, settle).await
+    create_once(engine, session, intent, find, create, settle).await
 }

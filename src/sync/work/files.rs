@@ -2,6 +2,7 @@
 //! streamed from Salesforce straight into a Jira upload, never held whole in memory; larger
 //! ones are skipped and recorded. Either way a Jira comment says where the file came from.
 
+use crate::domain::unknown_outcome::LookupConsistency;
 use serde_json::json;
 
 use super::comments::{labelled_record, PROPERTY};
@@ -127,6 +128,7 @@ pub async fn mirror_to_jira(
                     target: Side::Jira,
                     marker: format!("sfjira:salesforce-file:{version}"),
                     detail: json!({"content_version_id": version, "filename": filename, "size": file.size}),
+                    lookup: LookupConsistency::ReadYourWrites,
                 };
                 let find = || async {
                     Ok(jira
@@ -157,7 +159,7 @@ pub async fn mirror_to_jira(
                         size: file.size,
                     })]
                 };
-                match create_once(session, intent, find, create, settle).await {
+                match create_once(engine, session, intent, find, create, settle).await {
                     Ok(_) => outcome.attachments_paired += 1,
                     Err(CreateFailed::Link(e)) => return Err(e),
                     Err(CreateFailed::Remote(error)) => {
@@ -202,6 +204,7 @@ async fn file_comment(
         target: Side::Jira,
         marker: format!("sfjira:file-note:{version}"),
         detail: json!({"content_version_id": version}),
+        lookup: LookupConsistency::ReadYourWrites,
     };
     let find = || async {
         Ok(jira
@@ -224,6 +227,6 @@ async fn file_comment(
                 .id,
         ))
     };
-    create_once(session, intent, find, create, |_| Vec::new()).await?;
+    create_once(engine, session, intent, find, create, |_| Vec::new()).await?;
     Ok(())
 }

@@ -5,18 +5,34 @@
 //! for the intent's marker on the remote side first (an issue label, a comment property, a note
 //! in the record's feed); only if the marker is absent does it create. A refusal that no retry
 //! can fix settles the intent as abandoned, so it is not re-driven forever.
+//!
+//! A lost answer takes the same path. The clients never repeat a create whose outcome is
+//! unknown (see [`crate::connectors::retry::Repeat`]); here, after a short pause, the marker is
+//! looked for once: found, the intent settles as found; not found, the attempt is recorded as
+//! `link.remote_write_unconfirmed` and the step is retried later. A later attempt looks again and
+//! creates only once an empty lookup proves absence ([`absence_proven`]): the request cannot be
+//! in flight any more and the lookup can see what it would have made.
 
 use std::future::Future;
+use std::time::Duration;
 
+use chrono::Utc;
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::actors::link::{LinkError, LinkSession};
 use crate::domain::side::Side;
+use crate::domain::unknown_outcome::{absence_proven, LookupConsistency};
 use crate::events::link::{
-    LinkEvent, RemoteOperation, RemoteWriteIntended, RemoteWriteSettled, Settlement,
+    LinkEvent, RemoteOperation, RemoteWriteIntended, RemoteWriteSettled, RemoteWriteUnconfirmed,
+    Settlement,
 };
-use crate::sync::SyncError;
+use crate::sync::{Engine, SyncError};
+
+/// Pause before looking for the marker of a create whose answer was lost: long enough for a
+/// remote side that answered late to have committed, short enough to keep the link's work
+/// moving.
+const LOOK_AFTER_LOST_ANSWER: Duration = Duration::from_millis(250);
 
 /// A remote create to perform once.
 #[derive(Debug, Clone)]
@@ -29,6 +45,8 @@ pub struct Intent {
     pub marker: String,
     /// Details for the record.
     pub detail: Value,
+    /// Whether the marker lookup reads its own writes or a lagging search index.
+    pub lookup: LookupConsistency,
 }
 
 /// What a remote create produced: the id recorded in the settlement, and one more identifier
@@ -97,6 +115,7 @@ impl From<CreateFailed> for SyncError {
 /// object. `settle_with` gives the events to record together with the settlement (for example
 /// `link.linked` after an issue create), so both land in one atomic append.
 pub async fn create_once<F, FFut, C, CFut, S>(
+    engine: &Engine,
     session: &mut LinkSession,
     intent: Intent,
     find: F,
@@ -104,7 +123,7 @@ pub async fn create_once<F, FFut, C, CFut, S>(
     settle_with: S,
 ) -> Result<Created, CreateFailed>
 where
-    F: FnOnce() -> FFut,
+    F: Fn() -> FFut,
     FFut: Future<Output = Result<Option<RemoteRef>, SyncError>>,
     C: FnOnce() -> CFut,
     CFut: Future<Output = Result<RemoteRef, SyncError>>,
@@ -116,8 +135,22 @@ where
         .values()
         .find(|i| i.operation == intent.operation && i.marker == intent.marker)
         .map(|i| i.intent_id);
+    let window = engine.settings.sync.unknown_outcome_window();
     let intent_id = match open {
-        Some(id) => id,
+        Some(id) => {
+            // An open intent means an earlier attempt's outcome is unknown: look first.
+            if let Some(found) = find().await.map_err(CreateFailed::Remote)? {
+                return settle(session, id, Created::Found(found), settle_with).await;
+            }
+            let last = session.state().last_attempt(id);
+            if let Err(after) = absence_proven(last, Utc::now(), intent.lookup, &window) {
+                return Err(CreateFailed::Remote(SyncError::CreateOutcomeUnknown {
+                    operation: intent.operation.as_str().to_string(),
+                    absent_if_unseen_after: after,
+                }));
+            }
+            id
+        }
         None => {
             let id = Uuid::now_v7();
             session
@@ -127,36 +160,66 @@ where
                     target: intent.target,
                     marker: intent.marker.clone(),
                     detail: intent.detail.clone(),
+                    at: Some(Utc::now()),
                 })])
                 .await?;
             id
         }
     };
-    // An open intent from before means the outcome of an earlier call is unknown: look first.
-    let found = if open.is_some() {
-        find().await.map_err(CreateFailed::Remote)?
-    } else {
-        None
-    };
-    let created = match found {
-        Some(id) => Created::Found(id),
-        None => match create().await {
-            Ok(id) => Created::Now(id),
-            Err(error) => {
-                if !error.is_retryable() {
-                    session
-                        .record(vec![LinkEvent::RemoteWriteSettled(RemoteWriteSettled {
-                            intent_id,
-                            outcome: Settlement::Abandoned {
-                                reason: error.to_string(),
-                            },
-                        })])
-                        .await?;
-                }
-                return Err(CreateFailed::Remote(error));
+    match create().await {
+        Ok(made) => settle(session, intent_id, Created::Now(made), settle_with).await,
+        Err(error) if error.outcome_unknown() => {
+            tracing::warn!(link_id = %session.link_id(), operation = intent.operation.as_str(), %error,
+                "a create's answer was lost; looking for its marker instead of sending it again");
+            tokio::time::sleep(LOOK_AFTER_LOST_ANSWER).await;
+            if let Ok(Some(found)) = find().await {
+                return settle(session, intent_id, Created::Found(found), settle_with).await;
             }
-        },
-    };
+            let at = Utc::now();
+            let after = absence_proven(Some(at), at, intent.lookup, &window)
+                .err()
+                .unwrap_or(at);
+            session
+                .record(vec![LinkEvent::RemoteWriteUnconfirmed(
+                    RemoteWriteUnconfirmed {
+                        intent_id,
+                        error: error.to_string(),
+                        at,
+                        absent_if_unseen_after: after,
+                    },
+                )])
+                .await?;
+            Err(CreateFailed::Remote(error))
+        }
+        Err(error) => {
+            // Refused for good, or provably never sent: this intent ends; a later attempt
+            // records a new one.
+            let reason = if error.is_retryable() {
+                format!("not sent: {error}")
+            } else {
+                error.to_string()
+            };
+            session
+                .record(vec![LinkEvent::RemoteWriteSettled(RemoteWriteSettled {
+                    intent_id,
+                    outcome: Settlement::Abandoned { reason },
+                })])
+                .await?;
+            Err(CreateFailed::Remote(error))
+        }
+    }
+}
+
+/// Records the settlement of `intent_id` with the events `settle_with` gives for it.
+async fn settle<S>(
+    session: &mut LinkSession,
+    intent_id: Uuid,
+    created: Created,
+    settle_with: S,
+) -> Result<Created, CreateFailed>
+where
+    S: FnOnce(&Created) -> Vec<LinkEvent>,
+{
     let outcome = match &created {
         Created::Now(r) => Settlement::Created {
             remote_id: r.id.clone(),

@@ -4,6 +4,7 @@
 //! Cases get a private CaseComment; other feed-enabled records a feed post; objects with
 //! neither get no note. The note is marked so sfjira never mirrors it into Jira.
 
+use crate::domain::unknown_outcome::LookupConsistency;
 use serde_json::{json, Value};
 
 use super::intent::{create_once, Intent, RemoteRef};
@@ -81,6 +82,7 @@ async fn write_once(
         target: Side::Salesforce,
         marker: format!("sfjira:link-note:{}:{key}", session.link_id()),
         detail: json!({"record_id": record.to_string(), "surface": surface}),
+        lookup: LookupConsistency::ReadYourWrites,
     };
     let find = || {
         find_note(&sf, surface, body_field, record, |body| {
@@ -103,7 +105,7 @@ async fn write_once(
             })
             .unwrap_or_default()
     };
-    create_once(session, intent, find, create, settle).await?;
+    create_once(engine, session, intent, find, create, settle).await?;
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! Jira attachments into Salesforce Files, streamed, once, with a note on each side.
 
+use crate::domain::unknown_outcome::LookupConsistency;
 use serde_json::{json, Value};
 
 use super::super::comments::PROPERTY;
@@ -126,6 +127,7 @@ async fn upload(
         target: Side::Salesforce,
         marker: format!("sfjira:jira-attachment:{}", attachment.id),
         detail: json!({"jira_attachment_id": attachment.id, "filename": attachment.filename, "size": attachment.size}),
+        lookup: LookupConsistency::ReadYourWrites,
     };
     let find = || async {
         Ok(fetch::files_of_record(&sf, &record)
@@ -163,7 +165,7 @@ async fn upload(
             })
             .unwrap_or_default()
     };
-    create_once(session, intent, find, create, settle).await?;
+    create_once(engine, session, intent, find, create, settle).await?;
     salesforce_file_note(engine, session, key, attachment).await
 }
 
@@ -195,6 +197,7 @@ async fn salesforce_file_note(
         target: Side::Salesforce,
         marker: format!("sfjira:jira-attachment-note:{}", attachment.id),
         detail: json!({"jira_attachment_id": attachment.id}),
+        lookup: LookupConsistency::ReadYourWrites,
     };
     let find = || {
         find_note(&sf, surface_object, body_field, &record, |body| {
@@ -208,7 +211,7 @@ async fn salesforce_file_note(
             sf.create(surface_object, &fields).await?.to_string(),
         ))
     };
-    create_once(session, intent, find, create, |_| Vec::new()).await?;
+    create_once(engine, session, intent, find, create, |_| Vec::new()).await?;
     Ok(())
 }
 
@@ -226,6 +229,7 @@ async fn jira_file_note(
         target: Side::Jira,
         marker: format!("sfjira:file-note:{attachment_id}"),
         detail: json!({"jira_attachment_id": attachment_id}),
+        lookup: LookupConsistency::ReadYourWrites,
     };
     let find = || async {
         Ok(jira
@@ -248,6 +252,6 @@ async fn jira_file_note(
                 .id,
         ))
     };
-    create_once(session, intent, find, create, |_| Vec::new()).await?;
+    create_once(engine, session, intent, find, create, |_| Vec::new()).await?;
     Ok(())
 }
