@@ -25,7 +25,10 @@ mod split;
 mod surface;
 
 pub use split::{split_for_case_comment, truncate_with_note, MIN_SPLIT_LIMIT};
-pub use surface::{comment_sobject, new_comment_fields, written_comment_kind};
+pub use surface::{
+    comment_sobject, new_comment_fields, new_part_fields, part_sobject, sobject_of_part,
+    written_comment_kind,
+};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -202,22 +205,11 @@ impl JiraComment {
     }
 }
 
-/// The `CaseComment` bodies for a Jira comment: one body when it fits in `limit_bytes`,
-/// otherwise numbered parts, each within the limit and each ending with the comment's footer so
+/// The Salesforce comment bodies for a Jira comment (CaseComments, or a feed post and its
+/// replies): one body when it fits in `limit_bytes`, otherwise numbered parts, each within the limit and each ending with the comment's footer so
 /// that every part is recognisable on its own.
-pub fn format_jira_comment_for_case(comment: &JiraComment, limit_bytes: usize) -> Vec<String> {
+pub fn format_jira_comment_parts(comment: &JiraComment, limit_bytes: usize) -> Vec<String> {
     split::split_parts(&comment.header_and_body(), limit_bytes, &comment.footer())
-}
-
-/// The `FeedItem` body for a Jira comment: header, text truncated with a note if needed, and
-/// the footer, all within `limit_bytes`.
-pub fn format_jira_comment_for_feed(comment: &JiraComment, limit_bytes: usize) -> String {
-    let footer = comment.footer();
-    let budget = limit_bytes.saturating_sub(footer.len());
-    format!(
-        "{}{footer}",
-        truncate_with_note(&comment.header_and_body(), budget)
-    )
 }
 
 /// What the footer (and part tag) of a mirrored Jira comment says.

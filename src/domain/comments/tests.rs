@@ -91,7 +91,7 @@ fn ordinary_text_is_not_taken_for_a_header() {
 
 #[test]
 fn jira_comment_for_salesforce_has_header_text_and_footer() {
-    let parts = format_jira_comment_for_case(&jira_comment("Fixed it."), CASE_COMMENT_LIMIT_BYTES);
+    let parts = format_jira_comment_parts(&jira_comment("Fixed it."), CASE_COMMENT_LIMIT_BYTES);
     assert_eq!(
         parts,
         vec!["Ada Lovelace commented in Jira SUP-42:\n\nFixed it.\n\n— https://acme.atlassian.net/browse/SUP-42?focusedCommentId=10007".to_string()]
@@ -108,7 +108,7 @@ fn long_jira_comments_split_into_recognisable_parts() {
         .map(|i| format!("Paragraph {i} has some words in it."))
         .collect::<Vec<_>>()
         .join("\n\n");
-    let parts = format_jira_comment_for_case(&jira_comment(&body), CASE_COMMENT_LIMIT_BYTES);
+    let parts = format_jira_comment_parts(&jira_comment(&body), CASE_COMMENT_LIMIT_BYTES);
     assert!(parts.len() > 3);
     let n = parts.len();
     for (i, part) in parts.iter().enumerate() {
@@ -123,15 +123,18 @@ fn long_jira_comments_split_into_recognisable_parts() {
 }
 
 #[test]
-fn feed_bodies_are_truncated_but_keep_the_footer() {
+fn a_long_comment_for_a_feed_becomes_a_post_and_replies_that_each_keep_the_footer() {
     let body = "é".repeat(20_000);
-    let text = format_jira_comment_for_feed(&jira_comment(&body), FEED_BODY_LIMIT_BYTES);
-    assert!(text.len() <= FEED_BODY_LIMIT_BYTES);
-    assert!(text.contains("more characters not copied]"));
-    assert_eq!(
-        parse_jira_comment_marker(&text).unwrap().comment_id,
-        "10007"
-    );
+    let parts = format_jira_comment_parts(&jira_comment(&body), FEED_BODY_LIMIT_BYTES);
+    assert!(parts.len() >= 4, "{} parts", parts.len());
+    for (i, part) in parts.iter().enumerate() {
+        assert!(part.len() <= FEED_BODY_LIMIT_BYTES);
+        let marker = parse_jira_comment_marker(part).unwrap();
+        assert_eq!(marker.comment_id, "10007");
+        assert_eq!(marker.part, Some((i + 1, parts.len())));
+    }
+    let kept: usize = parts.iter().map(|p| p.matches('é').count()).sum();
+    assert_eq!(kept, 20_000, "no character is lost");
 }
 
 #[test]
@@ -227,7 +230,7 @@ fn markers_survive_salesforce_plain_and_rich_text() {
     let with_br = format!("<p>{}</p>", escaped.replace('\n', "<br>"));
     assert_eq!(parse_link_note(&with_br), Some(note));
 
-    let parts = format_jira_comment_for_case(&jira_comment("x"), 4000);
+    let parts = format_jira_comment_parts(&jira_comment("x"), 4000);
     let rich = format!("<p>{}</p>", parts[0].replace("\n\n", "</p><p>"));
     assert_eq!(
         parse_jira_comment_marker(&rich).unwrap().comment_id,
@@ -292,7 +295,7 @@ proptest! {
 
     #[test]
     fn jira_parts_fit_and_are_all_marked(body in "(\\PC|\n){0,2000}", limit in 200usize..800) {
-        let parts = format_jira_comment_for_case(&jira_comment(&body), limit);
+        let parts = format_jira_comment_parts(&jira_comment(&body), limit);
         for part in &parts {
             prop_assert!(part.len() <= limit);
             prop_assert!(parse_jira_comment_marker(part).is_some());

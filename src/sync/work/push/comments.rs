@@ -1,6 +1,7 @@
-//! Jira comments into Salesforce (split to fit CaseComment, marked so they are never mirrored
-//! back) and edits of the comments written in Jira.
+//! Jira comments into Salesforce (split to fit: numbered CaseComments, or a feed post continued
+//! in replies; marked so they are never mirrored back) and edits of the comments written in Jira.
 
+use crate::domain::unknown_outcome::LookupConsistency;
 use serde_json::{json, Map, Value};
 
 use super::super::comments::PROPERTY;
@@ -10,9 +11,8 @@ use super::*;
 use crate::actors::link::LinkSession;
 use crate::connectors::jira::Comment;
 use crate::domain::comments::{
-    comment_sobject, format_jira_comment_for_case, format_jira_comment_for_feed, is_connector_text,
-    new_comment_fields, parse_jira_comment_marker, JiraComment, CASE_COMMENT_LIMIT_BYTES,
-    FEED_BODY_LIMIT_BYTES,
+    format_jira_comment_parts, is_connector_text, new_part_fields, parse_jira_comment_marker,
+    part_sobject, sobject_of_part, JiraComment, CASE_COMMENT_LIMIT_BYTES, FEED_BODY_LIMIT_BYTES,
 };
 use crate::domain::echo::fingerprint_text;
 use crate::domain::escape::soql_quote;
@@ -56,7 +56,7 @@ pub(super) async fn push_comments(
     key: &JiraIssueKey,
     outcome: &mut WorkOutcome,
 ) -> Result<(), SyncError> {
-    let Some((kind, object, body_field)) = surface(engine, &item.definition.object).await? else {
+    let Some((kind, _, _)) = surface(engine, &item.definition.object).await? else {
         return Ok(());
     };
     let comments = engine.jira()?.comments_with_properties(key).await?;
@@ -77,7 +77,7 @@ pub(super) async fn push_comments(
         if comment.property(PROPERTY).is_some() || is_connector_text(&text) {
             continue;
         }
-        create_comment(engine, session, key, comment, kind, object, body_field).await?;
+        create_comment(engine, session, key, comment, kind).await?;
         outcome.comments_paired += 1;
     }
     Ok(())
@@ -89,25 +89,27 @@ fn parts_for(
     comment: &Comment,
     kind: SalesforceCommentKind,
 ) -> Vec<String> {
-    let c = jira_comment(engine, key, comment);
+    format_jira_comment_parts(&jira_comment(engine, key, comment), part_limit(kind))
+}
+
+/// The size limit of one part of a comment of `kind`.
+fn part_limit(kind: SalesforceCommentKind) -> usize {
     match kind {
-        SalesforceCommentKind::CaseComment => {
-            format_jira_comment_for_case(&c, CASE_COMMENT_LIMIT_BYTES)
-        }
-        _ => vec![format_jira_comment_for_feed(&c, FEED_BODY_LIMIT_BYTES)],
+        SalesforceCommentKind::CaseComment => CASE_COMMENT_LIMIT_BYTES,
+        _ => FEED_BODY_LIMIT_BYTES,
     }
 }
 
-/// Creates a Jira comment's Salesforce comment(s) once: after a crash, the parts already
-/// written are found by their markers and only the missing ones are created.
+/// Creates a Jira comment's Salesforce comment(s) once. The marker lookup reads the record's
+/// comments (or its feed posts and their replies) by parent, which reads its own writes: after a
+/// crash or a lost answer, the parts already written are found and only the missing ones are
+/// created.
 async fn create_comment(
     engine: &Engine,
     session: &mut LinkSession,
     key: &JiraIssueKey,
     comment: &Comment,
     kind: SalesforceCommentKind,
-    object: &'static str,
-    body_field: &'static str,
 ) -> Result<(), SyncError> {
     let record = record_id(session)?;
     let sf = engine.salesforce()?;
@@ -118,17 +120,21 @@ async fn create_comment(
         target: Side::Salesforce,
         marker: format!("sfjira:jira-comment:{comment_id}"),
         detail: json!({"jira_comment_id": comment_id, "parts": parts.len()}),
+        lookup: LookupConsistency::ReadYourWrites,
     };
     let find_parts = || async {
-        let soql = format!(
-            "SELECT Id, {body_field} FROM {object} WHERE ParentId = {} ORDER BY CreatedDate ASC",
-            soql_quote(record.as_str())
-        );
-        let mut found: Vec<(usize, String)> = sf
-            .query(&soql)
-            .await?
-            .into_iter()
-            .filter_map(|row| {
+        let mut found = Vec::new();
+        let objects: &[usize] = if parts.len() > 1 { &[0, 1] } else { &[0] };
+        for &index in objects {
+            let (object, body_field) = part_sobject(kind, index);
+            if index > 0 && object == part_sobject(kind, 0).0 {
+                continue;
+            }
+            let soql = format!(
+                "SELECT Id, {body_field} FROM {object} WHERE ParentId = {} ORDER BY CreatedDate ASC",
+                soql_quote(record.as_str())
+            );
+            found.extend(sf.query(&soql).await?.into_iter().filter_map(|row| {
                 let marker = row
                     .get(body_field)
                     .and_then(Value::as_str)
@@ -136,28 +142,31 @@ async fn create_comment(
                 let id = row.get("Id")?.as_str()?.to_string();
                 (marker.comment_id == comment_id && marker.issue_key == *key)
                     .then(|| (marker.part.map_or(1, |(i, _)| i), id))
-            })
-            .collect();
+            }));
+        }
         found.sort();
+        found.dedup_by_key(|(n, _)| *n);
         Ok::<_, SyncError>(found)
+    };
+    let find = || async {
+        let found = find_parts().await?;
+        Ok((found.len() == parts.len()).then(|| joined(found.into_iter().map(|(_, id)| id))))
     };
     let create_all = || async {
         let existing = find_parts().await?;
-        let mut ids = Vec::new();
+        let mut ids: Vec<String> = Vec::new();
         for (index, text) in parts.iter().enumerate() {
             if let Some((_, id)) = existing.iter().find(|(n, _)| *n == index + 1) {
                 ids.push(id.clone());
                 continue;
             }
-            let fields = new_comment_fields(kind, &record, text);
+            let first = ids.first().map(String::as_str);
+            let fields = new_part_fields(kind, &record, index, first, text);
+            let (object, _) = part_sobject(kind, index);
             ids.push(sf.create(object, &fields).await?.to_string());
         }
-        Ok(RemoteRef {
-            id: ids.join(","),
-            aux: None,
-        })
+        Ok(joined(ids))
     };
-    let find = || async { Ok(None) };
     let settle = |created: &super::super::intent::Created| {
         let ids: Vec<SalesforceId> = created
             .remote()
@@ -173,8 +182,16 @@ async fn create_comment(
             fingerprint: fingerprint_text(&comment.body_text()).as_str().to_string(),
         })]
     };
-    create_once(session, intent, find, create_all, settle).await?;
+    create_once(engine, session, intent, find, create_all, settle).await?;
     Ok(())
+}
+
+/// The settlement id of a comment written in parts: the parts' ids in order, comma-separated.
+fn joined(ids: impl IntoIterator<Item = String>) -> RemoteRef {
+    RemoteRef {
+        id: ids.into_iter().collect::<Vec<_>>().join(","),
+        aux: None,
+    }
 }
 
 /// Mirrors an edit of a Jira-written comment onto its Salesforce comment(s).
@@ -190,7 +207,6 @@ async fn edit_comment(
     outcome: &mut WorkOutcome,
 ) -> Result<(), SyncError> {
     let sf = engine.salesforce()?;
-    let (object, field) = comment_sobject(kind);
     let mut parts = parts_for(engine, key, comment, kind);
     // The parts keep their number: an edit that needs more parts than the original folds the
     // rest into the last one, truncated with a note (Salesforce's size limit still holds).
@@ -198,10 +214,11 @@ async fn edit_comment(
         let rest = parts.split_off(ids.len() - 1).join("\n");
         parts.push(crate::domain::comments::truncate_with_note(
             &rest,
-            CASE_COMMENT_LIMIT_BYTES,
+            part_limit(kind),
         ));
     }
     for (id, text) in ids.iter().zip(parts.iter()) {
+        let (object, field) = sobject_of_part(kind, id);
         let mut body = Map::new();
         body.insert(field.into(), text.clone().into());
         sf.update(object, id, &body).await?;
