@@ -42,6 +42,26 @@ pub trait RetryClassified {
     fn unsent(&self) -> bool {
         false
     }
+
+    /// This error marked as a create's lost answer: the request left and its outcome is
+    /// unknown. Errors that cannot say so stay as they are.
+    fn answer_lost(self) -> Self
+    where
+        Self: Sized,
+    {
+        self
+    }
+}
+
+/// The error a call sent under `repeat` ends with: a create (`OnlyUnsent`) that failed in a way
+/// that may have left the object made is marked as a lost answer, so the caller looks for it
+/// rather than taking the failure for a refusal.
+pub fn final_error<E: RetryClassified>(repeat: Repeat, error: E) -> E {
+    if repeat == Repeat::OnlyUnsent && error.is_retryable() && !error.unsent() {
+        error.answer_lost()
+    } else {
+        error
+    }
 }
 
 /// Whether a failed call may be sent again as it is.
@@ -235,6 +255,7 @@ where
             tracing::warn!(call = what, error = %e, wait_ms = wait.as_millis() as u64, "retrying");
         })
         .await
+        .map_err(|e| final_error(repeat, e))
 }
 
 #[cfg(test)]
@@ -337,6 +358,7 @@ mod tests {
     struct Failure {
         retryable: bool,
         unsent: bool,
+        lost: bool,
     }
 
     impl std::fmt::Display for Failure {
@@ -352,6 +374,10 @@ mod tests {
 
         fn unsent(&self) -> bool {
             self.unsent
+        }
+
+        fn answer_lost(self) -> Self {
+            Self { lost: true, ..self }
         }
     }
 
@@ -371,6 +397,7 @@ mod tests {
             Err(Failure {
                 retryable: true,
                 unsent: false,
+                lost: false,
             })
         })
         .await;
@@ -386,6 +413,7 @@ mod tests {
             Err(Failure {
                 retryable: false,
                 unsent: false,
+                lost: false,
             })
         })
         .await;
@@ -398,6 +426,7 @@ mod tests {
                 0 => Err(Failure {
                     retryable: true,
                     unsent: false,
+                    lost: false,
                 }),
                 n => Ok(n),
             }
@@ -414,10 +443,14 @@ mod tests {
             Err(Failure {
                 retryable: true,
                 unsent: false,
+                lost: false,
             })
         })
         .await;
-        assert!(result.is_err());
+        assert!(
+            result.as_ref().is_err_and(|e| e.lost),
+            "marked as a lost answer"
+        );
         assert_eq!(
             calls.load(Ordering::SeqCst),
             1,
@@ -430,6 +463,7 @@ mod tests {
                 0 => Err(Failure {
                     retryable: true,
                     unsent: true,
+                    lost: false,
                 }),
                 n => Ok(n),
             }
@@ -439,6 +473,28 @@ mod tests {
             result.ok(),
             Some(1),
             "a connection never opened is tried again"
+        );
+    }
+
+    #[test]
+    fn only_a_create_that_may_have_happened_is_marked_as_a_lost_answer() {
+        let failure = |retryable, unsent| Failure {
+            retryable,
+            unsent,
+            lost: false,
+        };
+        assert!(final_error(Repeat::OnlyUnsent, failure(true, false)).lost);
+        assert!(
+            !final_error(Repeat::OnlyUnsent, failure(false, false)).lost,
+            "a refusal"
+        );
+        assert!(
+            !final_error(Repeat::OnlyUnsent, failure(true, true)).lost,
+            "never sent"
+        );
+        assert!(
+            !final_error(Repeat::Safe, failure(true, false)).lost,
+            "a read"
         );
     }
 

@@ -119,20 +119,20 @@ impl SyncError {
         }
     }
 
-    /// Whether a create that failed this way may have happened all the same: the request was
-    /// sent, and the answer (a timeout, a reset, a 5xx, a 429) does not say it was refused.
+    /// Whether a create that failed this way may have happened all the same: the create request
+    /// left, and its answer (a timeout, a reset, a 5xx, a 429) does not say it was refused. A
+    /// failure of anything read before the create (a download, a lookup) is not such a case.
     pub fn outcome_unknown(&self) -> bool {
-        let unsent = match self {
-            Self::Salesforce(e) => e.unsent(),
-            Self::Jira(e) => e.unsent(),
-            _ => true,
-        };
-        self.is_retryable() && !unsent
+        match self {
+            Self::Salesforce(e) => e.is_answer_lost(),
+            Self::Jira(e) => e.is_answer_lost(),
+            _ => false,
+        }
     }
 }
 
 fn salesforce_details(e: &SalesforceError) -> Value {
-    match e {
+    match e.cause() {
         SalesforceError::OAuth(failure) => json!({
             "cause": failure.cause(),
             "fix": failure.fix(),
@@ -172,7 +172,7 @@ impl From<SyncError> for ApiError {
                 message,
                 details,
             },
-            SyncError::Salesforce(ref se) => match se {
+            SyncError::Salesforce(ref se) => match se.cause() {
                 SalesforceError::OAuth(_) => ApiError::Unprocessable {
                     code: "salesforce_auth_failed",
                     message,

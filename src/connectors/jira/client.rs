@@ -175,7 +175,10 @@ impl JiraClient {
         what: &str,
         request: RequestBuilder,
     ) -> Result<Response, JiraError> {
-        self.send_once(what, request).await
+        // Only uploads (creates) are sent this way.
+        self.send_once(what, request)
+            .await
+            .map_err(|e| retry::final_error(Repeat::OnlyUnsent, e))
     }
 
     /// A request with the credentials set.

@@ -153,9 +153,27 @@ pub enum JiraError {
     /// The caller's input cannot make a valid request.
     #[error("invalid Jira request: {0}")]
     InvalidInput(String),
+    /// A create was sent and its answer was lost (a timeout, a reset, a 5xx or a 429 after the
+    /// request left): it may have happened. Never repeated as is; the caller looks for what it
+    /// would have made. Everything else about the error is the wrapped cause's.
+    #[error("{0} (the create may have happened)")]
+    AnswerLost(Box<JiraError>),
 }
 
 impl JiraError {
+    /// The error itself, seen through [`JiraError::AnswerLost`].
+    pub fn cause(&self) -> &JiraError {
+        match self {
+            Self::AnswerLost(inner) => inner.cause(),
+            other => other,
+        }
+    }
+
+    /// Whether this is a create's lost answer ([`JiraError::AnswerLost`]).
+    pub fn is_answer_lost(&self) -> bool {
+        matches!(self, Self::AnswerLost(_))
+    }
+
     /// A transport failure from reqwest.
     pub(crate) fn transport(context: &str, source: reqwest::Error) -> Self {
         let kind = if source.is_timeout() {
@@ -208,7 +226,7 @@ impl JiraError {
 
     /// The HTTP status, when the server answered.
     pub fn status(&self) -> Option<u16> {
-        match self {
+        match self.cause() {
             Self::Unauthorized { .. } => Some(401),
             Self::Forbidden { .. } => Some(403),
             Self::NotFound { .. } => Some(404),
@@ -220,7 +238,7 @@ impl JiraError {
 
     /// The error body, when the server answered.
     pub fn body(&self) -> Option<&ErrorCollection> {
-        match self {
+        match self.cause() {
             Self::Unauthorized { body }
             | Self::Forbidden { body }
             | Self::NotFound { body }
@@ -232,17 +250,20 @@ impl JiraError {
 
     /// A 404.
     pub fn is_not_found(&self) -> bool {
-        matches!(self, Self::NotFound { .. })
+        matches!(self.cause(), Self::NotFound { .. })
     }
 
     /// A 429.
     pub fn is_rate_limited(&self) -> bool {
-        matches!(self, Self::RateLimited { .. })
+        matches!(self.cause(), Self::RateLimited { .. })
     }
 
     /// A credentials (401) or permission (403) problem that needs an administrator.
     pub fn is_auth(&self) -> bool {
-        matches!(self, Self::Unauthorized { .. } | Self::Forbidden { .. })
+        matches!(
+            self.cause(),
+            Self::Unauthorized { .. } | Self::Forbidden { .. }
+        )
     }
 }
 
@@ -250,7 +271,7 @@ impl RetryClassified for JiraError {
     /// 429, transient statuses (408, 5xx) and transport failures. Not: 400 validation, 401,
     /// 403, 404, 409, 413.
     fn is_retryable(&self) -> bool {
-        match self {
+        match self.cause() {
             Self::RateLimited { .. } | Self::Transport { .. } => true,
             Self::Api { status, .. } => is_transient_status(*status),
             _ => false,
@@ -258,7 +279,7 @@ impl RetryClassified for JiraError {
     }
 
     fn retry_after(&self) -> Option<Duration> {
-        match self {
+        match self.cause() {
             Self::RateLimited { retry_after, .. } | Self::Api { retry_after, .. } => *retry_after,
             _ => None,
         }
@@ -267,7 +288,11 @@ impl RetryClassified for JiraError {
     /// Only a connection that could not be opened proves Jira never saw the request; a timeout,
     /// a reset, a 5xx or a 429 after the request was sent leave the outcome unknown.
     fn unsent(&self) -> bool {
-        matches!(self, Self::Transport { source: Some(e), .. } if e.is_connect())
+        matches!(self.cause(), Self::Transport { source: Some(e), .. } if e.is_connect())
+    }
+
+    fn answer_lost(self) -> Self {
+        Self::AnswerLost(Box::new(self))
     }
 }
 

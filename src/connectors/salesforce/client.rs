@@ -336,6 +336,7 @@ impl SalesforceClient {
     where
         F: FnOnce(RequestBuilder) -> RequestBuilder,
     {
+        let repeat = Repeat::for_method(&method);
         let token = self.current_token().await?;
         let url = self.url_for(&token, &target)?;
         let request = build(self.base_request(&token, method, url));
@@ -347,7 +348,8 @@ impl SalesforceClient {
                     renewed: true,
                 })
             }
-            other => other,
+            Err(e) => Err(retry::final_error(repeat, e)),
+            ok => ok,
         }
     }
 

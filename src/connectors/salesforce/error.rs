@@ -110,6 +110,11 @@ pub enum SalesforceError {
     /// The caller's input cannot make a valid request (a bad object or field name).
     #[error("invalid Salesforce request: {0}")]
     InvalidInput(String),
+    /// A create was sent and its answer was lost (a timeout, a reset, a 5xx or a 429 after the
+    /// request left): it may have happened. Never repeated as is; the caller looks for what it
+    /// would have made. Everything else about the error is the wrapped cause's.
+    #[error("{0} (the create may have happened)")]
+    AnswerLost(Box<SalesforceError>),
 }
 
 fn join_items(items: &[ApiErrorItem]) -> String {
@@ -124,6 +129,19 @@ fn join_items(items: &[ApiErrorItem]) -> String {
 }
 
 impl SalesforceError {
+    /// The error itself, seen through [`SalesforceError::AnswerLost`].
+    pub fn cause(&self) -> &SalesforceError {
+        match self {
+            Self::AnswerLost(inner) => inner.cause(),
+            other => other,
+        }
+    }
+
+    /// Whether this is a create's lost answer ([`SalesforceError::AnswerLost`]).
+    pub fn is_answer_lost(&self) -> bool {
+        matches!(self, Self::AnswerLost(_))
+    }
+
     /// A transport failure from reqwest.
     pub(crate) fn transport(context: &str, source: reqwest::Error) -> Self {
         let kind = if source.is_timeout() {
@@ -151,7 +169,7 @@ impl SalesforceError {
 
     /// The HTTP status, for API errors.
     pub fn status(&self) -> Option<u16> {
-        match self {
+        match self.cause() {
             Self::Api { status, .. } => Some(*status),
             Self::SessionExpired { .. } => Some(401),
             Self::RequestLimitExceeded { .. } => Some(403),
@@ -161,7 +179,7 @@ impl SalesforceError {
 
     /// The Salesforce error codes carried, for API errors.
     pub fn error_codes(&self) -> Vec<&str> {
-        match self {
+        match self.cause() {
             Self::Api { errors, .. } => errors.iter().map(|e| e.code.as_str()).collect(),
             Self::SessionExpired { .. } => vec!["INVALID_SESSION_ID"],
             Self::RequestLimitExceeded { .. } => vec!["REQUEST_LIMIT_EXCEEDED"],
@@ -181,13 +199,13 @@ impl SalesforceError {
 
     /// The org's daily API limit is used up: slow the whole connector down.
     pub fn is_request_limit(&self) -> bool {
-        matches!(self, Self::RequestLimitExceeded { .. })
+        matches!(self.cause(), Self::RequestLimitExceeded { .. })
     }
 
     /// A credentials or session problem that needs an administrator.
     pub fn is_auth(&self) -> bool {
-        matches!(self, Self::OAuth(f) if !f.is_transient())
-            || matches!(self, Self::SessionExpired { renewed: false, .. })
+        matches!(self.cause(), Self::OAuth(f) if !f.is_transient())
+            || matches!(self.cause(), Self::SessionExpired { renewed: false, .. })
     }
 }
 
@@ -196,7 +214,7 @@ impl RetryClassified for SalesforceError {
     /// `SERVER_UNAVAILABLE`, a transient OAuth `unknown_error`, and a session renewed after a
     /// streamed upload. Not: validation, permission, bad ids, the request limit.
     fn is_retryable(&self) -> bool {
-        match self {
+        match self.cause() {
             Self::Transport { .. } => true,
             Self::Api { status, errors, .. } => {
                 is_transient_status(*status)
@@ -210,11 +228,12 @@ impl RetryClassified for SalesforceError {
             | Self::RequestLimitExceeded { .. }
             | Self::Malformed { .. }
             | Self::InvalidInput(_) => false,
+            Self::AnswerLost(inner) => inner.is_retryable(),
         }
     }
 
     fn retry_after(&self) -> Option<Duration> {
-        match self {
+        match self.cause() {
             Self::Api { retry_after, .. } => *retry_after,
             _ => None,
         }
@@ -224,13 +243,17 @@ impl RetryClassified for SalesforceError {
     /// not sent yet) and an invalid session (refused before the call was handled) prove that
     /// nothing was written; anything else after sending leaves the outcome unknown.
     fn unsent(&self) -> bool {
-        match self {
+        match self.cause() {
             Self::Transport {
                 source: Some(e), ..
             } => e.is_connect(),
             Self::OAuth(_) | Self::SessionExpired { .. } => true,
             _ => false,
         }
+    }
+
+    fn answer_lost(self) -> Self {
+        Self::AnswerLost(Box::new(self))
     }
 }
 
