@@ -1,5 +1,7 @@
-//! Exactly-once across crashes: sfjira runs as a child process under a busy two-way workload
-//! and is killed with SIGKILL at 30 random moments, restarted each time. At the end every
+//! Exactly-once across crashes and lost answers: sfjira runs as a child process under a busy
+//! two-way workload and is killed with SIGKILL at 100 random moments, restarted each time, while
+//! after-commit faults (a 502 from a gateway, a dropped connection, an answer held past the
+//! client's timeout) are armed at random on every kind of create on both sides. At the end every
 //! Salesforce Case has exactly one Jira issue, every comment and file exists exactly once on
 //! each side, and the event log verifies.
 
@@ -17,7 +19,7 @@ use serde_json::{json, Value};
 
 const TOKEN: &str = "crash-test-admin-token";
 const SECRET: &str = "crash-test-webhook-secret";
-const KILLS: usize = 30;
+const KILLS: usize = 100;
 
 struct Harness {
     sf: SalesforceEmulator,
@@ -66,9 +68,9 @@ impl Harness {
             format!(
                 "data_dir = {data:?}\n\
                  [http]\nport = {port}\nadmin_token = {TOKEN:?}\n\
-                 [sync]\ninterval_secs = 1\n\
-                 [salesforce]\nallow_insecure_loopback = true\n\
-                 [jira]\nbase_url = {:?}\nemail = {:?}\napi_token = {:?}\nwebhook_secret = {SECRET:?}\nallow_insecure_loopback = true\n\
+                 [sync]\ninterval_secs = 1\nunconfirmed_create_wait_secs = 4\njira_search_lag_secs = 1\n\
+                 [salesforce]\nallow_insecure_loopback = true\ntimeout_secs = 2\n\
+                 [jira]\nbase_url = {:?}\nemail = {:?}\napi_token = {:?}\nwebhook_secret = {SECRET:?}\nallow_insecure_loopback = true\ntimeout_secs = 2\n\
                  [secrets]\nkey_file = {:?}\n",
                 info.base_url,
                 info.email,
@@ -170,13 +172,11 @@ impl Harness {
         if let Some(body) = body {
             request = request.json(&body);
         }
-        request
-            .send()
-            .await
-            .expect("sent")
-            .json()
-            .await
-            .unwrap_or(Value::Null)
+        // A fault armed for sfjira's creates may spoil this answer too; the write still happened.
+        match request.send().await {
+            Ok(response) => response.json().await.unwrap_or(Value::Null),
+            Err(_) => Value::Null,
+        }
     }
 
     async fn records(&self, object: &str) -> Vec<Value> {
@@ -232,8 +232,44 @@ fn adf(text: &str) -> Value {
     json!({"type": "doc", "version": 1, "content": [{"type": "paragraph", "content": [{"type": "text", "text": text}]}]})
 }
 
-/// One random change on either side; returns a description of what must exist afterwards.
+/// The creates sfjira makes, as (on Salesforce, path pattern).
+const CREATES: [(bool, &str); 5] = [
+    (false, "/rest/api/3/issue"),
+    (false, "/rest/api/3/issue/*/comment"),
+    (false, "/rest/api/3/issue/*/attachments"),
+    (true, "/services/data/*/sobjects/CaseComment"),
+    (true, "/services/data/*/sobjects/ContentVersion"),
+];
+
+/// Arms one after-commit fault, of a random kind, on a random create: the remote side commits
+/// the create and the answer is lost.
+async fn arm_lost_answer(h: &Harness) {
+    let (on_salesforce, path) = CREATES[rand::thread_rng().gen_range(0..CREATES.len())];
+    let action = match rand::thread_rng().gen_range(0..3) {
+        0 => json!({"kind": "after_commit_respond", "status": 502, "text": "Bad Gateway"}),
+        1 => json!({"kind": "after_commit_drop"}),
+        _ => json!({"kind": "after_commit_delay", "millis": 2_500}),
+    };
+    let base = if on_salesforce {
+        h.sf.base_url()
+    } else {
+        h.jira.base_url()
+    };
+    let response = h
+        .http
+        .post(format!("{base}/__emulator/faults"))
+        .json(&json!({"method": "POST", "path": path, "times": 1, "action": action}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 201);
+}
+
+/// One random change on either side, or a lost answer armed for sfjira's next create.
 async fn act(h: &Harness, step: usize, cases: &mut Vec<String>) {
+    if rand::thread_rng().gen_bool(0.15) {
+        arm_lost_answer(h).await;
+    }
     let choice = rand::thread_rng().gen_range(0..5);
     match (choice, cases.is_empty()) {
         (0, _) | (_, true) => {
@@ -329,7 +365,7 @@ fn count_containing(texts: &[String], marker: &str) -> usize {
 }
 
 #[actix_web::test]
-async fn nothing_is_lost_or_duplicated_across_thirty_sigkills() {
+async fn nothing_is_lost_or_duplicated_across_a_hundred_sigkills_and_lost_answers() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut h = Harness::new(dir.path()).await;
     h.start().await;
@@ -371,7 +407,7 @@ async fn nothing_is_lost_or_duplicated_across_thirty_sigkills() {
     let mut cases = Vec::new();
     let mut step = 0;
     for kill in 0..KILLS {
-        let until = Instant::now() + Duration::from_millis(rand::thread_rng().gen_range(200..1200));
+        let until = Instant::now() + Duration::from_millis(rand::thread_rng().gen_range(150..900));
         while Instant::now() < until {
             act(&h, step, &mut cases).await;
             step += 1;
@@ -386,8 +422,16 @@ async fn nothing_is_lost_or_duplicated_across_thirty_sigkills() {
     }
 
     // Let it converge: runs until two in a row change nothing.
+    // Faults still armed would keep spoiling answers: disarm them first.
+    for base in [h.sf.base_url(), h.jira.base_url()] {
+        h.http
+            .delete(format!("{base}/__emulator/faults"))
+            .send()
+            .await
+            .expect("sent");
+    }
     let mut quiet = 0;
-    for _ in 0..40 {
+    for _ in 0..80 {
         let (status, run) = h
             .api(
                 reqwest::Method::POST,
