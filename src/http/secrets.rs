@@ -38,7 +38,7 @@ fn configured(state: &AppState, name: &str) -> bool {
         "jira.bearer_token" => jira.bearer_token.is_some(),
         _ => jira.webhook_secret.is_some(),
     };
-    set && !state.secrets_from_vault.iter().any(|n| *n == name)
+    set && !state.secrets_from_vault.contains(&name)
 }
 
 fn known(name: &str) -> Result<&'static str, ApiError> {
