@@ -56,12 +56,20 @@ pub struct HttpSettings {
     pub host: String,
     /// Port; 0 picks a free one (tests).
     pub port: u16,
-    /// Bearer token for the admin, panel and audit routes. Required to serve those routes.
+    /// Bearer token for the admin, panel and audit routes. Required to serve those routes; at
+    /// least [`MIN_SECRET_LEN`] characters.
     pub admin_token: Option<SecretString>,
+    /// A file holding the admin token (instead of `admin_token`), read at start.
+    pub admin_token_file: Option<PathBuf>,
     /// The URL Jira should call for webhooks, when it differs from the bound address.
     pub public_url: Option<String>,
     /// Largest request body accepted, in bytes (webhooks and admin calls).
     pub max_body_bytes: usize,
+    /// Failed sign-ins and bearer tokens allowed per client address before it is answered
+    /// 429 (the burst); one more is allowed every `auth_failure_window_secs / this`.
+    pub auth_failures_allowed: u32,
+    /// The window, in seconds, in which `auth_failures_allowed` failures refill.
+    pub auth_failure_window_secs: u64,
 }
 
 impl Default for HttpSettings {
@@ -70,8 +78,11 @@ impl Default for HttpSettings {
             host: "127.0.0.1".into(),
             port: 8080,
             admin_token: None,
+            admin_token_file: None,
             public_url: None,
             max_body_bytes: 1024 * 1024,
+            auth_failures_allowed: 5,
+            auth_failure_window_secs: 60,
         }
     }
 }
@@ -148,12 +159,17 @@ impl Default for ActorSettings {
 pub struct StoreSettings {
     /// sled page cache size in bytes.
     pub cache_capacity_bytes: u64,
+    /// A switch that makes the store's writes fail on demand, for tests and failure drills
+    /// (never read from the file).
+    #[serde(skip)]
+    pub write_fault: Option<crate::events::store::WriteFault>,
 }
 
 impl Default for StoreSettings {
     fn default() -> Self {
         Self {
             cache_capacity_bytes: 64 * 1024 * 1024,
+            write_fault: None,
         }
     }
 }
@@ -190,10 +206,20 @@ pub struct JiraSettings {
     pub email: Option<String>,
     /// API token for basic auth.
     pub api_token: Option<SecretString>,
+    /// A file holding the API token (instead of `api_token`), read at start.
+    pub api_token_file: Option<PathBuf>,
     /// Bearer token, instead of email and API token.
     pub bearer_token: Option<SecretString>,
-    /// Secret Jira signs webhooks with (`X-Hub-Signature`).
+    /// A file holding the bearer token (instead of `bearer_token`), read at start.
+    pub bearer_token_file: Option<PathBuf>,
+    /// Secret Jira signs webhooks with (`X-Hub-Signature`); at least [`MIN_SECRET_LEN`]
+    /// characters.
     pub webhook_secret: Option<SecretString>,
+    /// A file holding the webhook secret (instead of `webhook_secret`), read at start.
+    pub webhook_secret_file: Option<PathBuf>,
+    /// Deliveries whose signed `timestamp` is further than this from now, in seconds, are
+    /// refused as replays (default one hour: Jira delivers retries up to 30 minutes late).
+    pub webhook_max_age_secs: u64,
     /// Allow plain http and loopback site URLs (demo and tests only).
     pub allow_insecure_loopback: bool,
     /// Request timeout in seconds.
@@ -206,8 +232,12 @@ impl Default for JiraSettings {
             base_url: None,
             email: None,
             api_token: None,
+            api_token_file: None,
             bearer_token: None,
+            bearer_token_file: None,
             webhook_secret: None,
+            webhook_secret_file: None,
+            webhook_max_age_secs: 3600,
             allow_insecure_loopback: false,
             timeout_secs: 30,
         }
@@ -311,22 +341,62 @@ impl Settings {
     }
 
     fn from_table(table: toml::Table) -> Result<Self, ConfigError> {
-        let settings: Settings = serde_path_to_error::deserialize(toml::Value::Table(table))
+        let mut settings: Settings = serde_path_to_error::deserialize(toml::Value::Table(table))
             .map_err(|e| ConfigError::Invalid {
                 key: e.path().to_string(),
                 message: e.inner().to_string(),
             })?;
+        settings.read_secret_files()?;
         settings.validate()?;
         Ok(settings)
     }
 
-    fn validate(&self) -> Result<(), ConfigError> {
+    /// Reads every `*_file` secret (`http.admin_token_file`, `jira.api_token_file`,
+    /// `jira.bearer_token_file`, `jira.webhook_secret_file`) into its key, trimming the trailing
+    /// newline editors add. Setting both a key and its file is an error naming the key. Called
+    /// when settings are loaded; call it on settings built in code before [`Settings::validate`].
+    pub fn read_secret_files(&mut self) -> Result<(), ConfigError> {
+        read_secret_file(
+            "http.admin_token",
+            &mut self.http.admin_token,
+            &mut self.http.admin_token_file,
+        )?;
+        read_secret_file(
+            "jira.api_token",
+            &mut self.jira.api_token,
+            &mut self.jira.api_token_file,
+        )?;
+        read_secret_file(
+            "jira.bearer_token",
+            &mut self.jira.bearer_token,
+            &mut self.jira.bearer_token_file,
+        )?;
+        read_secret_file(
+            "jira.webhook_secret",
+            &mut self.jira.webhook_secret,
+            &mut self.jira.webhook_secret_file,
+        )
+    }
+
+    /// Checks values that types alone cannot: ranges, secret strength, where the key file lives.
+    pub fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |key: &str, message: &str| {
             Err(ConfigError::Invalid {
                 key: key.into(),
                 message: message.into(),
             })
         };
+        check_strength("http.admin_token", self.http.admin_token.as_ref())?;
+        check_strength("jira.webhook_secret", self.jira.webhook_secret.as_ref())?;
+        if self.http.auth_failures_allowed == 0 {
+            return invalid("http.auth_failures_allowed", "must be at least 1");
+        }
+        if self.http.auth_failure_window_secs == 0 {
+            return invalid("http.auth_failure_window_secs", "must be at least 1");
+        }
+        if self.jira.webhook_max_age_secs == 0 {
+            return invalid("jira.webhook_max_age_secs", "must be at least 1");
+        }
         if self.sync.interval_secs == 0 {
             return invalid("sync.interval_secs", "must be at least 1");
         }
@@ -340,7 +410,7 @@ impl Settings {
             return invalid("actors.idle_timeout_secs", "must be at least 1");
         }
         if let Some(key_file) = &self.secrets.key_file {
-            if key_file.starts_with(&self.data_dir) {
+            if canonical(key_file).starts_with(canonical(&self.data_dir)) {
                 return invalid(
                     "secrets.key_file",
                     "must live outside data_dir, so a copy of the data does not carry its key",
@@ -361,6 +431,84 @@ impl Settings {
             name.push(".key");
             self.data_dir.with_file_name(name)
         })
+    }
+}
+
+/// The shortest admin token or webhook secret accepted: 32 characters (`sfjira demo` makes 48
+/// random hex characters; `openssl rand -hex 32` makes 64).
+pub const MIN_SECRET_LEN: usize = 32;
+
+/// Refuses an empty or short secret, naming its key.
+pub fn check_strength(key: &str, secret: Option<&SecretString>) -> Result<(), ConfigError> {
+    use secrecy::ExposeSecret;
+    let Some(secret) = secret else {
+        return Ok(());
+    };
+    let len = secret.expose_secret().trim().chars().count();
+    if len < MIN_SECRET_LEN {
+        return Err(ConfigError::Invalid {
+            key: key.into(),
+            message: format!(
+                "must be at least {MIN_SECRET_LEN} characters (it has {len}); generate one with `openssl rand -hex 32`"
+            ),
+        });
+    }
+    Ok(())
+}
+
+fn read_secret_file(
+    key: &str,
+    value: &mut Option<SecretString>,
+    file: &mut Option<PathBuf>,
+) -> Result<(), ConfigError> {
+    let Some(path) = file.take() else {
+        return Ok(());
+    };
+    if value.is_some() {
+        return Err(ConfigError::Invalid {
+            key: format!("{key}_file"),
+            message: format!("set either {key} or {key}_file, not both"),
+        });
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::Invalid {
+        key: format!("{key}_file"),
+        message: format!("cannot read {}: {e}", path.display()),
+    })?;
+    let trimmed = text.trim_end_matches(['\r', '\n']);
+    if trimmed.is_empty() {
+        return Err(ConfigError::Invalid {
+            key: format!("{key}_file"),
+            message: format!("{} is empty", path.display()),
+        });
+    }
+    *value = Some(SecretString::from(trimmed.to_string()));
+    Ok(())
+}
+
+/// `path` made absolute with symbolic links and `..` resolved, as far as it exists (the rest
+/// is appended as written), so two spellings of one place compare equal.
+pub fn canonical(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = existing.canonicalize() {
+            return rest.iter().rev().fold(real, |mut acc, part| {
+                if part == ".." {
+                    acc.pop();
+                } else {
+                    acc.push(part);
+                }
+                acc
+            });
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => return absolute,
+        }
     }
 }
 
@@ -410,6 +558,8 @@ mod tests {
     use super::*;
     use secrecy::ExposeSecret;
 
+    const STRONG: &str = "0123456789abcdef0123456789abcdef-strong";
+
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs
             .iter()
@@ -432,7 +582,7 @@ mod tests {
             env(&[
                 ("SFJIRA_HTTP__PORT", "9090"),
                 ("SFJIRA_SYNC__SCHEDULER_ENABLED", "false"),
-                ("SFJIRA_HTTP__ADMIN_TOKEN", "s3cret"),
+                ("SFJIRA_HTTP__ADMIN_TOKEN", STRONG),
                 ("SFJIRA_DATA_DIR", "/tmp/x"),
                 ("SFJIRA_LOG", "debug"),
             ]),
@@ -442,7 +592,7 @@ mod tests {
         assert!(!s.sync.scheduler_enabled);
         assert_eq!(
             s.http.admin_token.as_ref().map(|t| t.expose_secret()),
-            Some("s3cret")
+            Some(STRONG)
         );
         assert_eq!(s.data_dir, PathBuf::from("/tmp/x"));
     }
@@ -464,8 +614,77 @@ mod tests {
 
     #[test]
     fn secrets_never_print() {
-        let s = Settings::from_toml("[http]\nadmin_token = \"hunter2\"\n").expect("loads");
-        assert!(!format!("{s:?}").contains("hunter2"));
+        let s =
+            Settings::from_toml(&format!("[http]\nadmin_token = \"{STRONG}\"\n")).expect("loads");
+        assert!(!format!("{s:?}").contains(STRONG));
+    }
+
+    #[test]
+    fn short_or_empty_secrets_are_refused_naming_the_key() {
+        for (toml, key) in [
+            ("[http]\nadmin_token = \"hunter2\"\n", "http.admin_token"),
+            ("[http]\nadmin_token = \"\"\n", "http.admin_token"),
+            (
+                "[jira]\nwebhook_secret = \"short-secret\"\n",
+                "jira.webhook_secret",
+            ),
+        ] {
+            let err = Settings::from_toml(toml).expect_err("weak secret");
+            assert!(err.to_string().contains(key), "{err}");
+            assert!(err.to_string().contains("32"), "{err}");
+        }
+    }
+
+    #[test]
+    fn secrets_are_read_from_files_and_not_twice() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let token = dir.path().join("token");
+        std::fs::write(&token, format!("{STRONG}\n")).expect("write");
+        let s = Settings::from_toml(&format!(
+            "[jira]\napi_token_file = {:?}\nwebhook_secret_file = {:?}\n",
+            token, token
+        ))
+        .expect("loads");
+        assert_eq!(
+            s.jira.api_token.as_ref().map(|t| t.expose_secret()),
+            Some(STRONG)
+        );
+        assert_eq!(
+            s.jira.webhook_secret.as_ref().map(|t| t.expose_secret()),
+            Some(STRONG)
+        );
+        let err = Settings::from_toml(&format!(
+            "[jira]\napi_token = \"x\"\napi_token_file = {token:?}\n"
+        ))
+        .expect_err("both");
+        assert!(err.to_string().contains("jira.api_token_file"), "{err}");
+        let err = Settings::from_toml("[http]\nadmin_token_file = \"/nonexistent/t\"\n")
+            .expect_err("missing file");
+        assert!(err.to_string().contains("http.admin_token_file"), "{err}");
+    }
+
+    #[test]
+    fn the_key_file_check_compares_canonical_paths() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let data = dir.path().join("data");
+        std::fs::create_dir_all(&data).expect("mkdir");
+        let sneaky = dir.path().join("data/../data/k");
+        let err = Settings::from_toml(&format!(
+            "data_dir = {data:?}\n[secrets]\nkey_file = {sneaky:?}\n"
+        ))
+        .expect_err("inside the data directory through ..");
+        assert!(err.to_string().contains("secrets.key_file"), "{err}");
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("link");
+            std::os::unix::fs::symlink(&data, &link).expect("symlink");
+            let err = Settings::from_toml(&format!(
+                "data_dir = {data:?}\n[secrets]\nkey_file = {:?}\n",
+                link.join("k")
+            ))
+            .expect_err("inside the data directory through a link");
+            assert!(err.to_string().contains("secrets.key_file"), "{err}");
+        }
     }
 
     #[test]

@@ -139,7 +139,7 @@ pub async fn demo(options: DemoOptions) -> anyhow::Result<()> {
     let admin_token = options
         .admin_token
         .clone()
-        .unwrap_or_else(|| random_hex(16));
+        .unwrap_or_else(|| random_hex(24));
     let webhook_secret = random_hex(24);
 
     let mut settings = Settings {

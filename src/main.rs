@@ -86,6 +86,36 @@ enum Command {
         #[command(subcommand)]
         command: StoreCommand,
     },
+    /// Keep the Jira API token, bearer token or webhook secret in the encrypted vault instead
+    /// of the configuration file (read at the next start).
+    Secrets {
+        #[command(subcommand)]
+        command: SecretsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SecretsCommand {
+    /// Store a secret; the value is read from standard input (one line), never from the
+    /// command line.
+    Set {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// jira.api_token, jira.bearer_token or jira.webhook_secret.
+        name: String,
+    },
+    /// Erase a stored secret.
+    Delete {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// jira.api_token, jira.bearer_token or jira.webhook_secret.
+        name: String,
+    },
+    /// Say which secrets are stored (never their values).
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -174,6 +204,47 @@ fn data_dir(args: &StoreArgs) -> anyhow::Result<Settings> {
         settings.data_dir = dir.clone();
     }
     Ok(settings)
+}
+
+fn secrets(command: SecretsCommand) -> anyhow::Result<ExitCode> {
+    use sfjira::secrets::{check_vault_value, SecretVault, JIRA_SECRETS};
+    let args = match &command {
+        SecretsCommand::Set { store, .. }
+        | SecretsCommand::Delete { store, .. }
+        | SecretsCommand::List { store } => store,
+    };
+    let settings = data_dir(args)?;
+    let vault = SecretVault::open(&settings.data_dir, &settings.key_file())?;
+    match command {
+        SecretsCommand::Set { name, .. } => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("reading the secret from standard input")?;
+            let value =
+                secrecy::SecretString::from(line.trim_end_matches(['\r', '\n']).to_string());
+            check_vault_value(&name, &value)?;
+            vault.put(&name, &value)?;
+            println!("stored {name} in the vault; it is read at the next start");
+        }
+        SecretsCommand::Delete { name, .. } => {
+            if !JIRA_SECRETS.contains(&name.as_str()) {
+                anyhow::bail!("{name:?} is not one of: {}", JIRA_SECRETS.join(", "));
+            }
+            if vault.delete(&name)? {
+                println!("erased {name} from the vault");
+            } else {
+                println!("{name} was not stored");
+            }
+        }
+        SecretsCommand::List { .. } => {
+            for name in JIRA_SECRETS {
+                let stored = vault.get(name)?.is_some();
+                println!("{name}: {}", if stored { "stored" } else { "not stored" });
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn open_store(args: &StoreArgs) -> anyhow::Result<Arc<dyn EventStore>> {
@@ -345,6 +416,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Secrets { command } => secrets(command),
         Command::Projections { command } => {
             let (args, names, verify) = match command {
                 ProjectionCommand::Rebuild { store, names } => (store, names, false),

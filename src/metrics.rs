@@ -26,6 +26,8 @@ pub struct Metrics {
     pub scheduler_ticks_skipped: IntCounter,
     /// Jira webhook deliveries by outcome.
     pub webhooks: IntCounterVec,
+    /// 1 while the event store accepts writes, 0 once its writer stopped after a failure.
+    pub store_writable: IntGauge,
 }
 
 impl Metrics {
@@ -69,7 +71,13 @@ impl Metrics {
         registry.register(Box::new(active_link_actors.clone()))?;
         registry.register(Box::new(scheduler_runs.clone()))?;
         registry.register(Box::new(scheduler_ticks_skipped.clone()))?;
+        let store_writable = IntGauge::new(
+            "sfjira_store_writable",
+            "1 while the event store accepts writes, 0 after its writer stopped on a failed write or flush",
+        )?;
+        store_writable.set(1);
         registry.register(Box::new(webhooks.clone()))?;
+        registry.register(Box::new(store_writable.clone()))?;
         Ok(Self {
             registry,
             store,
@@ -79,6 +87,7 @@ impl Metrics {
             scheduler_runs,
             scheduler_ticks_skipped,
             webhooks,
+            store_writable,
         })
     }
 

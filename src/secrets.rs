@@ -6,6 +6,11 @@
 //! entry sealed with a random nonce and its own name as associated data (an entry cannot be
 //! moved to another name). The key file is created on first start with owner-only permissions;
 //! a copy of the data directory alone therefore reveals nothing.
+//!
+//! Besides the Salesforce secret (set through the connection route), the Jira credentials and
+//! the webhook secret ([`JIRA_SECRETS`]) can be kept here instead of in the configuration file:
+//! stored through `PUT /api/admin/secrets/{name}` or `sfjira secrets set`, and read at start by
+//! [`fill_from_vault`] for each one the configuration leaves unset.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -113,11 +118,40 @@ fn load_or_create_key(key_file: &Path) -> Result<[u8; 32], SecretError> {
     }
 }
 
+/// Creates `dir` (and missing parents) readable by its owner only (mode 0700 on Unix); an
+/// existing directory is left as it is, with a warning when others may read it.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let existed = dir.is_dir();
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)?;
+    #[cfg(unix)]
+    if existed {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            tracing::warn!(
+                dir = %dir.display(),
+                mode = format!("{:o}", mode & 0o777),
+                "the data directory can be read by other users; chmod 700 it"
+            );
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = existed;
+    Ok(())
+}
+
 impl SecretVault {
     /// Opens the vault of `data_dir` with the key in `key_file` (created when missing).
     pub fn open(data_dir: &Path, key_file: &Path) -> Result<Self, SecretError> {
         let key = load_or_create_key(key_file)?;
-        std::fs::create_dir_all(data_dir).map_err(io(data_dir))?;
+        create_private_dir(data_dir).map_err(io(data_dir))?;
         Ok(Self {
             cipher: XChaCha20Poly1305::new(&key.into()),
             path: data_dir.join("secrets.json"),
@@ -230,6 +264,59 @@ impl SecretVault {
     }
 }
 
+/// The configuration keys that may live in the vault instead of the configuration file.
+pub const JIRA_SECRETS: &[&str] = &["jira.api_token", "jira.bearer_token", "jira.webhook_secret"];
+
+/// Why a value may not be stored under a vault name.
+#[derive(Debug, thiserror::Error)]
+pub enum VaultValueError {
+    /// Not one of [`JIRA_SECRETS`].
+    #[error("{0:?} is not a secret that can be stored in the vault (one of: {list})", list = JIRA_SECRETS.join(", "))]
+    UnknownName(String),
+    /// Empty, or too short for its kind.
+    #[error("{0}")]
+    Weak(String),
+}
+
+/// Checks a value before it is stored under `name`: a known name, not empty, and for the
+/// webhook secret at least [`crate::config::MIN_SECRET_LEN`] characters.
+pub fn check_vault_value(name: &str, value: &SecretString) -> Result<(), VaultValueError> {
+    if !JIRA_SECRETS.contains(&name) {
+        return Err(VaultValueError::UnknownName(name.to_string()));
+    }
+    if value.expose_secret().trim().is_empty() {
+        return Err(VaultValueError::Weak(format!("{name} must not be empty")));
+    }
+    if name == "jira.webhook_secret" {
+        crate::config::check_strength(name, Some(value))
+            .map_err(|e| VaultValueError::Weak(e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// Fills each of [`JIRA_SECRETS`] the settings leave unset from the vault; returns the names it
+/// filled. A value set in the configuration (or its `*_file`) wins over the vault.
+pub fn fill_from_vault(
+    settings: &mut crate::config::Settings,
+    vault: &SecretVault,
+) -> Result<Vec<&'static str>, SecretError> {
+    let mut filled = Vec::new();
+    for name in JIRA_SECRETS {
+        let slot = match *name {
+            "jira.api_token" => &mut settings.jira.api_token,
+            "jira.bearer_token" => &mut settings.jira.bearer_token,
+            _ => &mut settings.jira.webhook_secret,
+        };
+        if slot.is_none() {
+            if let Some(value) = vault.get(name)? {
+                *slot = Some(value);
+                filled.push(*name);
+            }
+        }
+    }
+    Ok(filled)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,6 +357,47 @@ mod tests {
         SecretVault::open(&dir.path().join("d"), &key).expect("open");
         let mode = std::fs::metadata(&key).expect("meta").permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn the_configuration_wins_and_the_vault_fills_the_rest() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let vault = SecretVault::open(&dir.path().join("d"), &dir.path().join("k")).expect("open");
+        let strong = SecretString::from("a-webhook-secret-of-thirty-two-chars!");
+        check_vault_value("jira.webhook_secret", &strong).expect("strong enough");
+        assert!(check_vault_value("jira.webhook_secret", &SecretString::from("short")).is_err());
+        assert!(check_vault_value("http.admin_token", &strong).is_err());
+        vault.put("jira.webhook_secret", &strong).expect("put");
+        vault
+            .put("jira.api_token", &SecretString::from("from-the-vault"))
+            .expect("put");
+        let mut settings = crate::config::Settings::default();
+        settings.jira.api_token = Some(SecretString::from("from-the-file"));
+        let filled = fill_from_vault(&mut settings, &vault).expect("fill");
+        assert_eq!(filled, vec!["jira.webhook_secret"]);
+        assert_eq!(
+            settings.jira.api_token.as_ref().map(|s| s.expose_secret()),
+            Some("from-the-file")
+        );
+        assert_eq!(
+            settings
+                .jira
+                .webhook_secret
+                .as_ref()
+                .map(|s| s.expose_secret()),
+            Some(strong.expose_secret())
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_data_directory_is_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tmp");
+        let data = dir.path().join("a/data");
+        create_private_dir(&data).expect("create");
+        let mode = std::fs::metadata(&data).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
     }
 
     #[test]

@@ -64,6 +64,11 @@ pub struct AppState {
     pub engine: Arc<Engine>,
     /// Signed-in admin page sessions (memory only).
     pub sessions: Arc<crate::http::session::Sessions>,
+    /// Failed sign-ins and bearer tokens per client address.
+    pub auth_throttle: Arc<crate::http::throttle::AuthThrottle>,
+    /// The vaultable secrets ([`crate::secrets::JIRA_SECRETS`]) that were read from the vault
+    /// at start (the others set came from the configuration).
+    pub secrets_from_vault: Arc<Vec<&'static str>>,
 }
 
 /// A built application: listener bound, background work started, not yet serving HTTP.
@@ -77,16 +82,19 @@ pub struct Application {
 
 impl Application {
     /// Opens everything and binds `http.host:http.port`.
-    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        let admin_token = settings
-            .http
-            .admin_token
-            .clone()
-            .ok_or_else(|| StartupError::Config("http.admin_token is required".into()))?;
+    pub async fn build(mut settings: Settings) -> Result<Self, StartupError> {
+        let config = |e: crate::config::ConfigError| StartupError::Config(e.to_string());
+        settings.read_secret_files().map_err(config)?;
+        settings.validate().map_err(config)?;
+        let admin_token = settings.http.admin_token.clone().ok_or_else(|| {
+            StartupError::Config("http.admin_token (or http.admin_token_file) is required".into())
+        })?;
+        crate::secrets::create_private_dir(&settings.data_dir)?;
         let metrics = Metrics::new()?;
         let store_options = SledStoreOptions {
             cache_capacity: settings.store.cache_capacity_bytes,
             metrics: Some(metrics.store.clone()),
+            write_fault: settings.store.write_fault.clone(),
             ..SledStoreOptions::default()
         };
         let data_dir = settings.data_dir.clone();
@@ -112,6 +120,9 @@ impl Application {
         ));
         let vault = crate::secrets::SecretVault::open(&settings.data_dir, &settings.key_file())
             .map_err(|e| StartupError::Config(e.to_string()))?;
+        let secrets_from_vault = crate::secrets::fill_from_vault(&mut settings, &vault)
+            .map_err(|e| StartupError::Config(e.to_string()))?;
+        settings.validate().map_err(config)?;
         let jira = match &settings.jira.base_url {
             None => None,
             Some(_) => {
@@ -169,6 +180,11 @@ impl Application {
             metrics,
             engine,
             sessions: Arc::default(),
+            auth_throttle: Arc::new(crate::http::throttle::AuthThrottle::new(
+                settings.http.auth_failures_allowed,
+                Duration::from_secs(settings.http.auth_failure_window_secs),
+            )),
+            secrets_from_vault: Arc::new(secrets_from_vault),
         };
         let listener = TcpListener::bind((settings.http.host.as_str(), settings.http.port))?;
         let port = listener.local_addr()?.port();

@@ -17,8 +17,8 @@ use emulator::salesforce::{SalesforceEmulator, SalesforceOptions};
 use rand::Rng;
 use serde_json::{json, Value};
 
-const TOKEN: &str = "crash-test-admin-token";
-const SECRET: &str = "crash-test-webhook-secret";
+const TOKEN: &str = "crash-test-admin-token-of-32-chars-or-more";
+const SECRET: &str = "crash-test-webhook-secret-of-32-chars-or-more";
 const KILLS: usize = 100;
 
 struct Harness {

@@ -2,7 +2,8 @@
 //!
 //! A delivery is appended before it is acknowledged, to a stream named from Jira's
 //! `X-Atlassian-Webhook-Identifier` with "no stream yet" expected, so a retried delivery meets
-//! its own stream and is stored once.
+//! its own stream and is stored once; its event id is derived from the SHA-256 of the signed
+//! body, so the same body re-sent under another identifier (a replay) is refused as well.
 //! A checkpointed subscription hands each received event to its link actor; after a crash the
 //! subscription resumes from its checkpoint and nothing received is lost.
 
@@ -25,8 +26,21 @@ pub struct WebhookReceived {
     pub issue_id: Option<String>,
     /// Jira's `timestamp`.
     pub timestamp: Option<DateTime<Utc>>,
-    /// The payload as received.
+    /// The payload as received, or, when the body was too large to keep whole
+    /// (`payload_trimmed`), a summary of it: the event, its timestamp and the ids of what it
+    /// is about.
     pub payload: Value,
+    /// SHA-256 (hex) of the signed body: deliveries are deduplicated on it, and it lets an
+    /// auditor match the event with the body Jira sent. Absent on deliveries recorded before it
+    /// was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_sha256: Option<String>,
+    /// Size of the signed body in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_bytes: Option<u64>,
+    /// Whether `payload` is a summary because the body was larger than sfjira keeps whole.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub payload_trimmed: bool,
 }
 
 /// Every event of the webhook inbox.

@@ -8,6 +8,8 @@
 //! a state-changing request authenticated by the cookie must also carry `X-Requested-With`
 //! (cross-site forms cannot send custom headers, and cross-origin scripts would need a CORS
 //! preflight we never grant) and, when the browser names its `Origin`, come from this host.
+//! Wrong bearer tokens count against the client's address ([`super::throttle`]): after a few,
+//! every token it sends is answered 429 with `Retry-After` until the wait is over.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -105,6 +107,12 @@ pub fn check_same_origin(req: &HttpRequest) -> Result<(), ApiError> {
     Ok(())
 }
 
+fn too_many(wait: std::time::Duration) -> ApiError {
+    ApiError::TooManyAttempts {
+        retry_after_secs: super::throttle::retry_after_secs(wait),
+    }
+}
+
 /// Lets the request through with `Authorization: Bearer <admin token>`, or with the session
 /// cookie of a signed-in page (plus the CSRF checks above for changes).
 pub async fn require_admin_token(
@@ -114,15 +122,25 @@ pub async fn require_admin_token(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Err(ApiError::internal(anyhow::anyhow!("application state missing")).into());
     };
-    match bearer(req.request(), &state) {
-        Bearer::Valid => next.call(req).await,
-        Bearer::Invalid => {
-            Err(ApiError::Unauthorized("the admin token is not valid".into()).into())
+    let client = super::throttle::client_of(req.request());
+    let presented = bearer(req.request(), &state);
+    if !matches!(presented, Bearer::Absent) {
+        if let Some(wait) = state.auth_throttle.locked_out(client) {
+            return Err(too_many(wait).into());
         }
-        Bearer::Malformed => Err(ApiError::Unauthorized(
-            "send the admin token as Authorization: Bearer <token>".into(),
-        )
-        .into()),
+    }
+    let refuse = |message: &str| -> actix_web::Error {
+        match state.auth_throttle.failed(client) {
+            Some(wait) => too_many(wait).into(),
+            None => ApiError::Unauthorized(message.into()).into(),
+        }
+    };
+    match presented {
+        Bearer::Valid => next.call(req).await,
+        Bearer::Invalid => Err(refuse("the admin token is not valid")),
+        Bearer::Malformed => Err(refuse(
+            "send the admin token as Authorization: Bearer <token>",
+        )),
         Bearer::Absent => {
             if state.sessions.of_request(req.request()).is_none() {
                 return Err(ApiError::Unauthorized(

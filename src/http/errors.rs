@@ -83,6 +83,12 @@ pub enum ApiError {
         /// The remote side's words.
         details: Value,
     },
+    /// 429: too many failed credentials from this address; try again after `retry_after_secs`.
+    #[error("too many failed attempts from this address; try again in {retry_after_secs} s")]
+    TooManyAttempts {
+        /// Seconds until the next attempt is considered (sent as `Retry-After`).
+        retry_after_secs: u64,
+    },
     /// 503: not ready (store still checking, projections catching up).
     #[error("{0}")]
     Unavailable(String),
@@ -125,6 +131,7 @@ impl ApiError {
             | Self::Upstream { code, .. } => code,
             Self::Unauthorized(_) | Self::BadSignature(_) => "unauthorized",
             Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::TooManyAttempts { .. } => "too_many_failed_attempts",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
         }
@@ -141,6 +148,9 @@ impl ApiError {
                 details.clone()
             }
             Self::PayloadTooLarge { limit } => json!({ "limit_bytes": limit }),
+            Self::TooManyAttempts { retry_after_secs } => {
+                json!({ "retry_after_secs": retry_after_secs })
+            }
             _ => json!({}),
         }
     }
@@ -155,6 +165,7 @@ impl ResponseError for ApiError {
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Upstream { .. } => StatusCode::BAD_GATEWAY,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -169,6 +180,9 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status_code());
         if matches!(self, Self::Unauthorized(_)) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        if let Self::TooManyAttempts { retry_after_secs } = self {
+            response.insert_header(("Retry-After", retry_after_secs.to_string()));
         }
         response.json(json!({
             "error": self.code(),

@@ -2,8 +2,9 @@
 //!
 //! `/healthz` answers while the process runs. `/readyz` answers 200 only once the store is open
 //! (its invariant check passed before the listener was even bound) and every projection has
-//! folded what was in the log at start, and no projection is stuck; otherwise 503 with the
-//! reasons. `/metrics` is Prometheus text.
+//! folded what was in the log at start, no projection is stuck, and the store still accepts
+//! writes (its writer stops after a failed write or flush, e.g. a full disk); otherwise 503 with
+//! the reasons. `/metrics` is Prometheus text, with `sfjira_store_writable` 0 in that case.
 
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
@@ -25,8 +26,19 @@ struct ProjectionStatus {
     failure: Option<String>,
 }
 
+/// Why the store refuses writes, if it does; keeps the `sfjira_store_writable` gauge true.
+fn store_failure(state: &AppState) -> Option<String> {
+    let failure = state.store.write_failure();
+    state
+        .metrics
+        .store_writable
+        .set(i64::from(failure.is_none()));
+    failure
+}
+
 /// `GET /readyz`.
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let store_failure = store_failure(&state);
     let projections: Vec<ProjectionStatus> = state
         .projections
         .handles()
@@ -39,12 +51,19 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
             failure: h.failure(),
         })
         .collect();
-    let ready = projections
-        .iter()
-        .all(|p| p.caught_up && p.failure.is_none());
+    let ready = store_failure.is_none()
+        && projections
+            .iter()
+            .all(|p| p.caught_up && p.failure.is_none());
     let body = json!({
         "status": if ready { "ready" } else { "not_ready" },
-        "store": {"open": true, "invariants": "passed", "head": state.store.head()},
+        "store": {
+            "open": true,
+            "invariants": "passed",
+            "head": state.store.head(),
+            "writable": store_failure.is_none(),
+            "failure": store_failure,
+        },
         "projections": projections,
     });
     if ready {
@@ -56,6 +75,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 
 /// `GET /metrics`.
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    store_failure(&state);
     state
         .metrics
         .active_link_actors

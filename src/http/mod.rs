@@ -12,7 +12,9 @@ pub mod errors;
 pub mod health;
 pub mod pages;
 pub mod panel;
+pub mod secrets;
 pub mod session;
+pub mod throttle;
 pub mod webhooks;
 
 use actix_web::web;
@@ -35,6 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
             web::scope("/api")
                 .wrap(actix_web::middleware::from_fn(auth::require_admin_token))
                 .configure(admin::configure)
+                .configure(secrets::configure)
                 .configure(panel::configure)
                 .route("/audit/events", web::get().to(audit::events))
                 .route("/audit/links/{id}", web::get().to(audit::link_history))

@@ -7,9 +7,16 @@
 //! `X-Atlassian-Webhook-Identifier` — so Jira's retries of one delivery land on the same stream
 //! and are recognised as duplicates. Only then does the route answer 2xx; the work (remote calls
 //! to Salesforce) happens afterwards in the link's actor, fed by a checkpointed subscription.
+//!
+//! The identifier is not signed, so a captured delivery could be re-sent under a new one. Two
+//! guards stop that: the signed `timestamp` must be within `jira.webhook_max_age_secs` of now
+//! (400 `webhook_too_old`), and the event id is derived from the SHA-256 of the signed body, so
+//! the log refuses the same body under a second identifier (403 `webhook_replayed`). Bodies
+//! larger than [`KEEP_WHOLE_BYTES`] are kept as a summary with their digest and size, so a
+//! delivery the HTTP limit admits is never refused by the store's per-event cap.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use futures::StreamExt;
 use hmac::{Hmac, Mac};
 use secrecy::ExposeSecret;
@@ -20,7 +27,7 @@ use uuid::Uuid;
 use super::ApiError;
 use crate::events::store::{ExpectedVersion, StoreError, StreamId};
 use crate::events::webhook::{WebhookEvent, WebhookReceived};
-use crate::events::{encode, Meta};
+use crate::events::{encode_with_id, Meta};
 use crate::startup::AppState;
 
 /// Webhook events sfjira acts on; others are acknowledged and ignored.
@@ -77,6 +84,125 @@ pub(super) async fn read_capped(
     Ok(body)
 }
 
+/// Longest `X-Atlassian-Webhook-Identifier` accepted (Jira's are uuids).
+const MAX_IDENTIFIER_LEN: usize = 255;
+
+/// Bodies up to this size are kept whole in the log; larger ones are kept as a summary
+/// ([`summarise`]) with their digest and size, well under the store's per-event cap.
+pub const KEEP_WHOLE_BYTES: usize = 256 * 1024;
+
+/// Namespace of delivery event ids (uuid v5 of the body's SHA-256).
+const BODY_NAMESPACE: Uuid = Uuid::from_u128(0x7c1e_52a0_3b9d_4e88_a4f6_1d2c_9b03_e6f7);
+
+/// Refuses a delivery whose signed `timestamp` is missing or further than `max_age_secs` from
+/// now: a captured delivery replayed later is refused even under a fresh identifier.
+fn check_timestamp(payload: &Value, max_age_secs: u64) -> Result<DateTime<Utc>, ApiError> {
+    let Some(at) = payload
+        .get("timestamp")
+        .and_then(Value::as_i64)
+        .and_then(|ms| Utc.timestamp_millis_opt(ms).single())
+    else {
+        return Err(ApiError::bad_request(
+            "webhook_timestamp_missing",
+            "the delivery has no numeric `timestamp` (epoch milliseconds), so its age cannot be checked",
+        ));
+    };
+    let age = Utc::now().signed_duration_since(at).num_seconds();
+    let max = i64::try_from(max_age_secs).unwrap_or(i64::MAX);
+    let (code, message) = if age > max {
+        (
+            "webhook_too_old",
+            format!(
+                "the delivery was signed {age} s ago, more than jira.webhook_max_age_secs ({max}); it is refused as a possible replay"
+            ),
+        )
+    } else if -age > max {
+        (
+            "webhook_from_the_future",
+            format!(
+                "the delivery's timestamp is {} s ahead of this server's clock, more than jira.webhook_max_age_secs ({max}); check the clocks",
+                -age
+            ),
+        )
+    } else {
+        return Ok(at);
+    };
+    Err(ApiError::BadRequest {
+        code,
+        message,
+        details: json!({"timestamp": at.to_rfc3339(), "age_secs": age, "max_age_secs": max}),
+    })
+}
+
+/// Copies the listed keys of `from` whose values are small scalars.
+fn pick(from: Option<&Value>, keys: &[&str]) -> Value {
+    let mut out = serde_json::Map::new();
+    if let Some(Value::Object(object)) = from {
+        for key in keys {
+            match object.get(*key) {
+                Some(Value::String(s)) if s.len() <= MAX_IDENTIFIER_LEN => {
+                    out.insert((*key).into(), Value::String(s.clone()));
+                }
+                Some(v @ (Value::Number(_) | Value::Bool(_))) => {
+                    out.insert((*key).into(), v.clone());
+                }
+                _ => {}
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+/// What sfjira keeps of a delivery too large to keep whole: the event, its time, and the ids
+/// of the issue, comment, attachment, changed fields and acting user. Sync never needs more:
+/// link work re-reads the issue from Jira.
+pub fn summarise(payload: &Value) -> Value {
+    let changed: Vec<Value> = payload
+        .pointer("/changelog/items")
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .take(100)
+                .map(|i| pick(Some(i), &["field", "fieldId", "fieldtype"]))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut summary = pick(
+        Some(payload),
+        &["webhookEvent", "timestamp", "issue_event_type_name"],
+    );
+    if let Value::Object(map) = &mut summary {
+        map.insert("issue".into(), pick(payload.get("issue"), &["id", "key"]));
+        map.insert(
+            "comment".into(),
+            pick(payload.get("comment"), &["id", "created", "updated"]),
+        );
+        map.insert(
+            "attachment".into(),
+            pick(
+                payload.get("attachment"),
+                &["id", "filename", "size", "mimeType", "created"],
+            ),
+        );
+        map.insert("user".into(), pick(payload.get("user"), &["accountId"]));
+        map.insert(
+            "changelog".into(),
+            json!({"id": pick(payload.get("changelog"), &["id"]).get("id"), "items": changed}),
+        );
+    }
+    summary
+}
+
+fn short_string(v: Option<&Value>) -> Option<String> {
+    let s = v.and_then(|v| {
+        v.as_str()
+            .map(str::to_string)
+            .or_else(|| v.as_u64().map(|n| n.to_string()))
+    })?;
+    (s.len() <= MAX_IDENTIFIER_LEN).then_some(s)
+}
+
 /// `POST /webhooks/jira`.
 pub async fn receive(
     state: web::Data<AppState>,
@@ -121,39 +247,56 @@ pub async fn receive(
         .to_string();
     if !HANDLED_EVENTS.contains(&event.as_str()) {
         outcome("ignored");
+        let event: String = event.chars().take(MAX_IDENTIFIER_LEN).collect();
         return Ok(HttpResponse::Ok().json(json!({"status": "ignored", "event": event})));
     }
+    let digest = hex::encode(<Sha256 as sha2::Digest>::digest(&body));
     // Jira always sends the identifier; a hand-made delivery without one is identified by its
     // content, so a resend of the same body is still a duplicate.
-    let identifier = header(&req, "X-Atlassian-Webhook-Identifier")
-        .map(str::to_string)
-        .unwrap_or_else(|| {
-            format!(
-                "body-sha256-{}",
-                hex::encode(<Sha256 as sha2::Digest>::digest(&body))
-            )
-        });
+    let identifier = match header(&req, "X-Atlassian-Webhook-Identifier") {
+        Some(id) if id.is_empty() || id.len() > MAX_IDENTIFIER_LEN => {
+            outcome("malformed");
+            return Err(ApiError::bad_request(
+                "invalid_webhook_identifier",
+                format!("X-Atlassian-Webhook-Identifier must be 1..={MAX_IDENTIFIER_LEN} bytes"),
+            ));
+        }
+        Some(id) => id.to_string(),
+        None => format!("body-sha256-{digest}"),
+    };
+    let stream = delivery_stream(&identifier);
+    // A retry of a delivery already recorded is acknowledged again, however late it comes.
+    if state
+        .store
+        .stream_version(&stream)
+        .await
+        .map_err(ApiError::internal)?
+        .is_some()
+    {
+        outcome("duplicate");
+        return Ok(HttpResponse::Ok().json(json!({"status": "duplicate", "event": event})));
+    }
+    let timestamp = check_timestamp(&payload, state.settings.jira.webhook_max_age_secs)
+        .inspect_err(|_| outcome("stale"))?;
     let issue = payload.get("issue");
+    let trimmed = body.len() > KEEP_WHOLE_BYTES;
     let received = WebhookEvent::Received(WebhookReceived {
         identifier: identifier.clone(),
         event: event.clone(),
-        issue_key: issue
-            .and_then(|i| i.get("key"))
-            .and_then(Value::as_str)
-            .map(str::to_string),
-        issue_id: issue.and_then(|i| i.get("id")).and_then(|v| {
-            v.as_str()
-                .map(str::to_string)
-                .or_else(|| v.as_u64().map(|n| n.to_string()))
-        }),
-        timestamp: payload
-            .get("timestamp")
-            .and_then(Value::as_i64)
-            .and_then(|ms| Utc.timestamp_millis_opt(ms).single()),
-        payload,
+        issue_key: short_string(issue.and_then(|i| i.get("key"))),
+        issue_id: short_string(issue.and_then(|i| i.get("id"))),
+        timestamp: Some(timestamp),
+        payload: if trimmed {
+            summarise(&payload)
+        } else {
+            payload
+        },
+        body_sha256: Some(digest.clone()),
+        body_bytes: Some(body.len() as u64),
+        payload_trimmed: trimmed,
     });
-    let stream = delivery_stream(&identifier);
-    let data = encode(&received, Meta::default());
+    let event_id = Uuid::new_v5(&BODY_NAMESPACE, digest.as_bytes());
+    let data = encode_with_id(&received, event_id, Meta::default());
     match state
         .store
         .append(&stream, ExpectedVersion::NoStream, vec![data])
@@ -168,6 +311,25 @@ pub async fn receive(
         Err(StoreError::Conflict { .. }) => {
             outcome("duplicate");
             Ok(HttpResponse::Ok().json(json!({"status": "duplicate", "event": event})))
+        }
+        Err(StoreError::IdempotencyMismatch { .. }) => {
+            outcome("replayed");
+            Err(ApiError::Forbidden {
+                code: "webhook_replayed",
+                message: "this exact signed body was already received under another X-Atlassian-Webhook-Identifier; it is refused as a replay".into(),
+            })
+        }
+        Err(StoreError::PayloadTooLarge { limit, .. }) => {
+            outcome("too_large");
+            Err(ApiError::PayloadTooLarge { limit })
+        }
+        Err(e) if state.store.write_failure().is_some() || matches!(e, StoreError::Closed) => {
+            // Not the delivery's fault: answer 503 so Jira retries once the store is back.
+            outcome("error");
+            tracing::error!(error = %e, "a webhook delivery could not be recorded");
+            Err(ApiError::Unavailable(
+                "the event log is not accepting writes; see /readyz".into(),
+            ))
         }
         Err(e) => {
             outcome("error");

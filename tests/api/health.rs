@@ -108,3 +108,65 @@ async fn a_method_a_route_does_not_serve_answers_405_with_the_standard_error_bod
         .as_str()
         .is_some_and(|m| m.contains("PATCH") && m.contains("/api/admin/connection")));
 }
+
+#[actix_web::test]
+async fn readyz_answers_503_naming_the_cause_once_the_store_stops_accepting_writes() {
+    use hmac::{Hmac, Mac};
+    const SECRET: &str = "readiness-webhook-secret-of-32-chars-or-more";
+    let fault = sfjira::events::store::WriteFault::new();
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.store.write_fault = Some(fault.clone());
+        s.jira.webhook_secret = Some(SECRET.to_string().into());
+    })
+    .await;
+    app.settle().await;
+    assert_eq!(app.get_anonymous("/readyz").await.status(), 200);
+    let metrics = app
+        .get_anonymous("/metrics")
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(metrics.contains("sfjira_store_writable 1"), "{metrics}");
+
+    fault.fail_writes("No space left on device (injected)");
+    let body = serde_json::to_vec(&serde_json::json!({
+        "timestamp": chrono::Utc::now().timestamp_millis(),
+        "webhookEvent": "comment_created",
+        "issue": {"id": "10012", "key": "SUP-12"}
+    }))
+    .expect("json");
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).expect("key");
+    mac.update(&body);
+    let delivery = app
+        .http
+        .post(app.url("/webhooks/jira"))
+        .header("Content-Type", "application/json")
+        .header("X-Atlassian-Webhook-Identifier", "while-the-disk-is-full")
+        .header(
+            "X-Hub-Signature",
+            format!("sha256={}", hex::encode(mac.finalize().into_bytes())),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(delivery.status(), 503, "Jira retries a 503 later");
+    let answer: serde_json::Value = delivery.json().await.expect("json");
+    assert_eq!(answer["error"], "unavailable");
+
+    let response = app.get_anonymous("/readyz").await;
+    assert_eq!(response.status(), 503);
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(body["status"], "not_ready");
+    assert_eq!(body["store"]["writable"], false);
+    let failure = body["store"]["failure"].as_str().expect("a cause");
+    assert!(failure.contains("No space left on device"), "{failure}");
+    let metrics = app
+        .get_anonymous("/metrics")
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(metrics.contains("sfjira_store_writable 0"), "{metrics}");
+}

@@ -12,6 +12,9 @@ use sfjira::events::link::{LinkOrigin, Trigger};
 use sfjira::events::Meta;
 use sfjira::startup::{AppState, Application};
 
+/// The admin token every test app starts with (at least 32 characters, as sfjira requires).
+pub const ADMIN_TOKEN: &str = "test-admin-token-of-at-least-32-chars";
+
 /// A running application.
 pub struct TestApp {
     pub address: String,
@@ -28,7 +31,7 @@ pub fn test_settings(data: &tempfile::TempDir) -> Settings {
         ..Settings::default()
     };
     settings.http.port = 0;
-    settings.http.admin_token = Some("test-admin-token".to_string().into());
+    settings.http.admin_token = Some(ADMIN_TOKEN.to_string().into());
     settings.sync.scheduler_enabled = false;
     settings.actors.idle_timeout_secs = 600;
     settings
@@ -57,7 +60,7 @@ pub async fn start(settings: Settings, data: Arc<tempfile::TempDir>) -> TestApp 
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp {
         address,
-        token: "test-admin-token".into(),
+        token: ADMIN_TOKEN.into(),
         http: reqwest::Client::new(),
         state,
         _data: data,

@@ -16,5 +16,6 @@ mod panel;
 mod projections;
 mod push;
 mod reconcile;
+mod secrets;
 mod webhooks;
 mod world;

@@ -10,7 +10,7 @@ use sha2::Sha256;
 
 use crate::helpers::{spawn_app_with, TestApp};
 
-const SECRET: &str = "webhook-secret-for-tests";
+const SECRET: &str = "webhook-secret-for-tests-of-32-chars-or-more";
 
 fn sign(body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).expect("key");
@@ -26,9 +26,13 @@ async fn app() -> TestApp {
     .await
 }
 
+fn now_millis() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
 fn comment_created() -> Vec<u8> {
     serde_json::to_vec(&json!({
-        "timestamp": 1714561320000_i64,
+        "timestamp": now_millis(),
         "webhookEvent": "comment_created",
         "comment": {"id": "10101", "body": "Restarted the spooler."},
         "issue": {"id": "10012", "key": "SUP-12", "fields": {"summary": "Printer"}}
@@ -186,4 +190,117 @@ async fn a_real_jira_delivery_is_verified_and_recorded() {
     assert_eq!(event["payload"]["event"], "comment_created");
     assert_eq!(event["payload"]["issue_key"], key.as_str());
     jira.stop().await;
+}
+
+async fn audit_events(app: &TestApp) -> Vec<Value> {
+    app.get("/api/audit/events")
+        .await
+        .text()
+        .await
+        .expect("body")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect()
+}
+
+#[actix_web::test]
+async fn a_captured_delivery_replayed_under_a_new_identifier_is_refused() {
+    let app = app().await;
+    let body = comment_created();
+    let first = deliver(&app, &body, Some(sign(&body)), "delivery-1").await;
+    assert_eq!(first.status(), 200);
+    let replay = deliver(&app, &body, Some(sign(&body)), "a-fresh-identifier").await;
+    assert_eq!(replay.status(), 403);
+    let answer: Value = replay.json().await.expect("json");
+    assert_eq!(answer["error"], "webhook_replayed");
+    assert_eq!(app.state.store.head(), 1, "the replay is not stored");
+    let events = audit_events(&app).await;
+    let digest = hex::encode(<Sha256 as sha2::Digest>::digest(&body));
+    assert_eq!(events[0]["payload"]["body_sha256"], digest.as_str());
+    assert_eq!(events[0]["payload"]["body_bytes"], body.len());
+}
+
+#[actix_web::test]
+async fn deliveries_signed_outside_the_window_or_without_a_timestamp_are_refused() {
+    let app = spawn_app_with(|s| {
+        s.jira.webhook_secret = Some(SECRET.to_string().into());
+        s.jira.webhook_max_age_secs = 60;
+    })
+    .await;
+    let body_at = |timestamp: Option<i64>| {
+        let mut body = json!({
+            "webhookEvent": "comment_created",
+            "comment": {"id": "10101"},
+            "issue": {"id": "10012", "key": "SUP-12"}
+        });
+        if let Some(ts) = timestamp {
+            body["timestamp"] = json!(ts);
+        }
+        serde_json::to_vec(&body).expect("json")
+    };
+    for (timestamp, code) in [
+        (Some(now_millis() - 120_000), "webhook_too_old"),
+        (Some(now_millis() + 120_000), "webhook_from_the_future"),
+        (None, "webhook_timestamp_missing"),
+    ] {
+        let body = body_at(timestamp);
+        let response = deliver(&app, &body, Some(sign(&body)), &format!("{code}-id")).await;
+        assert_eq!(response.status(), 400, "{code}");
+        let answer: Value = response.json().await.expect("json");
+        assert_eq!(answer["error"], code);
+    }
+    assert_eq!(app.state.store.head(), 0, "nothing refused is stored");
+    let fresh = body_at(Some(now_millis() - 30_000));
+    let response = deliver(&app, &fresh, Some(sign(&fresh)), "fresh").await;
+    assert_eq!(response.status(), 200, "inside the window");
+}
+
+#[actix_web::test]
+async fn a_delivery_just_under_the_body_limit_is_stored_as_a_summary_not_refused_by_the_store() {
+    let limit = 2 * 1024 * 1024;
+    let app = spawn_app_with(|s| {
+        s.jira.webhook_secret = Some(SECRET.to_string().into());
+        s.http.max_body_bytes = limit;
+    })
+    .await;
+    let frame = serde_json::to_vec(&json!({
+        "timestamp": now_millis(),
+        "webhookEvent": "comment_created",
+        "comment": {"id": "10101", "body": ""},
+        "issue": {"id": "10012", "key": "SUP-12", "fields": {"summary": "Printer"}}
+    }))
+    .expect("json");
+    let filler = "x".repeat(limit - frame.len() - 16);
+    let body = serde_json::to_vec(&json!({
+        "timestamp": now_millis(),
+        "webhookEvent": "comment_created",
+        "comment": {"id": "10101", "body": filler},
+        "issue": {"id": "10012", "key": "SUP-12", "fields": {"summary": "Printer"}}
+    }))
+    .expect("json");
+    assert!(
+        body.len() <= limit && body.len() > limit - 64,
+        "{}",
+        body.len()
+    );
+    let response = deliver(&app, &body, Some(sign(&body)), "huge").await;
+    assert_eq!(
+        response.status(),
+        200,
+        "{}",
+        response.text().await.unwrap_or_default()
+    );
+    let events = audit_events(&app).await;
+    let payload = &events[0]["payload"];
+    assert_eq!(payload["payload_trimmed"], true);
+    assert_eq!(payload["body_bytes"], body.len());
+    assert_eq!(payload["issue_key"], "SUP-12");
+    assert_eq!(payload["payload"]["comment"]["id"], "10101");
+    assert_eq!(payload["payload"]["issue"]["key"], "SUP-12");
+    assert!(payload["payload"]["comment"].get("body").is_none());
+
+    let over = vec![b' '; limit + 1];
+    let response = deliver(&app, &over, Some(sign(&over)), "over").await;
+    assert_eq!(response.status(), 413);
+    assert_eq!(app.state.store.head(), 1);
 }

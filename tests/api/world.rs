@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use crate::helpers::{start, test_settings, TestApp};
 
 /// The webhook secret sfjira is configured with.
-pub const WEBHOOK_SECRET: &str = "world-webhook-secret";
+pub const WEBHOOK_SECRET: &str = "world-webhook-secret-of-at-least-32-chars";
 
 pub struct World {
     pub app: TestApp,

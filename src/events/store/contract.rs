@@ -55,6 +55,12 @@ pub trait EventStore: Send + Sync + 'static {
     /// The sequence number of the last acknowledged event (0 for an empty log).
     fn head(&self) -> u64;
 
+    /// Why the store stopped accepting appends (a failed write or flush), if it did; `None`
+    /// while appends are accepted.
+    fn write_failure(&self) -> Option<String> {
+        None
+    }
+
     /// A receiver that sees every new head as it is published (after the flush).
     fn watch_head(&self) -> watch::Receiver<u64>;
 

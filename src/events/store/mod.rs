@@ -39,6 +39,7 @@ mod append;
 mod contract;
 mod envelope;
 mod error;
+mod health;
 mod memory;
 mod metrics;
 pub mod sled_store;
@@ -51,6 +52,7 @@ pub use contract::{
 };
 pub use envelope::{CodecError, RawEvent, HASH_DOMAIN, ZERO_HASH};
 pub use error::{StoreError, RUNBOOK};
+pub use health::{WriteFault, WriterHealth};
 pub use memory::{MemoryEventStore, MemoryStoreOptions};
 pub use metrics::StoreMetrics;
 pub use sled_store::{SledEventStore, SledStoreOptions};

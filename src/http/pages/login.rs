@@ -2,7 +2,8 @@
 //!
 //! The admin types the admin token once; on success the browser gets a session cookie (see
 //! [`crate::http::session`]) and the token is never written into a page or a URL. A wrong token
-//! is answered slowly and without saying more than "not valid". Signing out is a plain form
+//! is answered slowly and without saying more than "not valid"; after a few from one address,
+//! that address is answered 429 for a while ([`crate::http::throttle`]). Signing out is a plain form
 //! carrying the session's CSRF token, so another site cannot sign anyone out either.
 
 use std::time::Duration;
@@ -15,7 +16,7 @@ use subtle::ConstantTimeEq;
 
 use super::layout::public_page;
 use super::{html_with, secure, state_of, PageError};
-use crate::http::{auth, session};
+use crate::http::{auth, session, throttle};
 use crate::startup::AppState;
 
 /// Pause before answering a wrong token, to slow guessing down.
@@ -121,7 +122,19 @@ pub async fn submit(
     form: web::Form<SignIn>,
 ) -> Result<HttpResponse, PageError> {
     cross_site(&req)?;
-    if form.token.trim().is_empty() || !auth::token_matches(&state, &form.token) {
+    let client = throttle::client_of(&req);
+    let presented = !form.token.trim().is_empty();
+    if presented {
+        if let Some(wait) = state.auth_throttle.locked_out(client) {
+            return Ok(throttled(&form.next, wait));
+        }
+    }
+    if !presented || !auth::token_matches(&state, &form.token) {
+        if presented {
+            if let Some(wait) = state.auth_throttle.failed(client) {
+                return Ok(throttled(&form.next, wait));
+            }
+        }
         actix_web::rt::time::sleep(WRONG_TOKEN_DELAY).await;
         let message = if form.token.trim().is_empty() {
             "Enter the admin token."
@@ -140,6 +153,22 @@ pub async fn submit(
         .map_err(|e| PageError::Api(crate::http::ApiError::internal(e)))?;
     tracing::info!("admin signed in to the pages");
     Ok(response)
+}
+
+/// The sign-in form again, answered 429 with `Retry-After`: too many wrong tokens came from
+/// this address.
+fn throttled(next: &str, wait: Duration) -> HttpResponse {
+    let secs = throttle::retry_after_secs(wait);
+    let message =
+        format!("Too many wrong admin tokens came from this address. Try again in {secs} seconds.");
+    let mut response = html_with(
+        StatusCode::TOO_MANY_REQUESTS,
+        form_markup(next, Some(&message)),
+    );
+    if let Ok(value) = header::HeaderValue::from_str(&secs.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
 }
 
 /// The sign-out form.

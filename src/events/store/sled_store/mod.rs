@@ -49,6 +49,7 @@ use super::append::{self, StreamHead};
 use super::{
     AppendOutcome, EventData, EventStore, ExpectedVersion, RawEvent, RawLogEntry, RecordedEvent,
     StoreError, StoreLimits, StoreMetrics, StreamHeadEntry, StreamId, StreamIndexEntry, ViewStore,
+    WriteFault, WriterHealth,
 };
 
 pub use self::salvage::{reset_views, salvage, SalvageReport};
@@ -84,6 +85,8 @@ pub struct SledStoreOptions {
     pub fsync_after_flush: bool,
     /// Metrics to update, if any.
     pub metrics: Option<StoreMetrics>,
+    /// A switch that makes group commits fail on demand (tests and failure drills).
+    pub write_fault: Option<WriteFault>,
 }
 
 impl Default for SledStoreOptions {
@@ -96,6 +99,7 @@ impl Default for SledStoreOptions {
             max_group_commit_bytes: 16 * 1024 * 1024,
             fsync_after_flush: true,
             metrics: None,
+            write_fault: None,
         }
     }
 }
@@ -160,6 +164,7 @@ pub struct SledEventStore {
     views: Arc<SledViews>,
     options: SledStoreOptions,
     dir: PathBuf,
+    health: WriterHealth,
 }
 
 impl std::fmt::Debug for SledEventStore {
@@ -212,6 +217,7 @@ impl SledEventStore {
             Arc::clone(&lock),
         )?);
         let (tx, rx) = mpsc::channel();
+        let health = WriterHealth::default();
         let thread = Writer {
             log: log.clone(),
             tip: summary.tip,
@@ -221,6 +227,8 @@ impl SledEventStore {
             max_group_bytes: options.max_group_commit_bytes.max(1),
             metrics: options.metrics.clone(),
             disk_sync,
+            health: health.clone(),
+            fault: options.write_fault.clone(),
         }
         .spawn(rx)?;
         if let Some(m) = &options.metrics {
@@ -245,6 +253,7 @@ impl SledEventStore {
             views,
             options,
             dir,
+            health,
         })
     }
 
@@ -541,6 +550,10 @@ impl EventStore for SledEventStore {
 
     fn head(&self) -> u64 {
         self.shared.committed.load(Ordering::Acquire)
+    }
+
+    fn write_failure(&self) -> Option<String> {
+        self.health.failure()
     }
 
     fn watch_head(&self) -> watch::Receiver<u64> {

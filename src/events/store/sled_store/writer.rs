@@ -31,7 +31,9 @@ use super::keys;
 use crate::events::store::append::{
     self, AppendState, ChainTip, DedupeEntry, Planned, PreparedAppend, StreamHead,
 };
-use crate::events::store::{AppendOutcome, StoreError, StoreMetrics, StreamId};
+use crate::events::store::{
+    AppendOutcome, StoreError, StoreMetrics, StreamId, WriteFault, WriterHealth,
+};
 
 /// What a caller gets back: the outcome, and whether it was an idempotent replay.
 pub(super) type AppendReply = Result<(AppendOutcome, bool), StoreError>;
@@ -67,6 +69,10 @@ pub(super) struct Writer {
     pub metrics: Option<StoreMetrics>,
     /// The fsync after sled's flush (`None`: trust sled's flush alone).
     pub disk_sync: Option<DiskSync>,
+    /// Where the cause goes when the writer stops accepting appends.
+    pub health: WriterHealth,
+    /// The injected failure switch, if any.
+    pub fault: Option<WriteFault>,
 }
 
 impl Writer {
@@ -191,22 +197,31 @@ impl Writer {
         let mut healthy = true;
         if tip.head != committed_before {
             let started = Instant::now();
-            let written = self
-                .log
-                .apply_batch(batch)
-                .map_err(|e| StoreError::storage("applying a group commit", e))
-                .and_then(|()| {
-                    self.log
-                        .flush()
-                        .map_err(|e| StoreError::storage("flushing a group commit", e))
-                })
-                .and_then(|bytes| match &mut self.disk_sync {
-                    Some(sync) => sync
-                        .sync()
-                        .map(|()| bytes)
-                        .map_err(|e| StoreError::io("syncing a group commit to disk", e)),
-                    None => Ok(bytes),
-                });
+            let injected = self.fault.as_ref().and_then(WriteFault::armed);
+            let written = match injected {
+                Some(cause) => Err(StoreError::io(
+                    "applying a group commit",
+                    std::io::Error::other(cause),
+                )),
+                None => Ok(()),
+            }
+            .and_then(|()| {
+                self.log
+                    .apply_batch(batch)
+                    .map_err(|e| StoreError::storage("applying a group commit", e))
+            })
+            .and_then(|()| {
+                self.log
+                    .flush()
+                    .map_err(|e| StoreError::storage("flushing a group commit", e))
+            })
+            .and_then(|bytes| match &mut self.disk_sync {
+                Some(sync) => sync
+                    .sync()
+                    .map(|()| bytes)
+                    .map_err(|e| StoreError::io("syncing a group commit to disk", e)),
+                None => Ok(bytes),
+            });
             match written {
                 Ok(bytes) => {
                     let events = tip.head - committed_before;
@@ -227,6 +242,7 @@ impl Writer {
                 }
                 Err(e) => {
                     error!(error = %e, head = committed_before, "group commit failed; writer stops accepting appends");
+                    self.health.fail(e.to_string());
                     healthy = false;
                     // Anything that relied on this batch (including replays of ids first seen
                     // in it) shares its fate; conflicts and replays of older appends stand.
