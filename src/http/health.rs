@@ -12,6 +12,12 @@ use serde_json::json;
 use crate::startup::AppState;
 
 /// `GET /healthz`.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "health",
+    responses((status = 200, description = "The process runs: `{\"status\": \"ok\"}`", body = serde_json::Value))
+)]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
@@ -26,6 +32,15 @@ struct ProjectionStatus {
 }
 
 /// `GET /readyz`.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "health",
+    responses(
+        (status = 200, description = "Ready: the store is open and every projection caught up", body = serde_json::Value),
+        (status = 503, description = "Not ready; the body names why", body = serde_json::Value),
+    )
+)]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let projections: Vec<ProjectionStatus> = state
         .projections
@@ -55,6 +70,12 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// `GET /metrics`.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "health",
+    responses((status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain"))
+)]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     state
         .metrics
