@@ -50,7 +50,10 @@ pub fn query_escaping(data: &[u8]) {
     match emulator::salesforce::soql::lexer::string_literal(&quoted, 0) {
         Ok((emulator::salesforce::soql::lexer::Tok::Str(read), rest)) => {
             assert_eq!(read, text, "the SOQL literal reads back as the text");
-            assert!(rest.is_empty(), "the SOQL literal ends where it should: {rest:?}");
+            assert!(
+                rest.is_empty(),
+                "the SOQL literal ends where it should: {rest:?}"
+            );
         }
         other => panic!("the SOQL literal {quoted:?} does not read back: {other:?}"),
     }
@@ -72,7 +75,10 @@ pub fn query_escaping(data: &[u8]) {
         .expect("FIND {…}");
     let mut chars = inner.chars();
     while let Some(c) = chars.next() {
-        assert!(!c.is_control(), "no control character in a SOSL term: {find:?}");
+        assert!(
+            !c.is_control(),
+            "no control character in a SOSL term: {find:?}"
+        );
         if c == '\\' {
             let escaped = chars.next().expect("a backslash escapes something");
             assert!(SOSL_RESERVED.contains(&escaped), "{find:?}");

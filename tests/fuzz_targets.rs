@@ -64,7 +64,11 @@ fn webhook_delivery() {
 fn query_escaping() {
     run(
         targets::query_escaping,
-        &[b"O'Brien \\ 100%_", b"\"quoted\"\n\t{braces}", "é😀\u{0}".as_bytes()],
+        &[
+            b"O'Brien \\ 100%_",
+            b"\"quoted\"\n\t{braces}",
+            "é😀\u{0}".as_bytes(),
+        ],
         "(\\PC|['\"\\\\%_{}\\[\\]()*?+!~^:|&\n\r\t-]){0,40}",
     );
 }
@@ -86,7 +90,12 @@ fn adf_text() {
 fn id_parsing() {
     run(
         targets::id_parsing,
-        &[b"500xx000000bRmD", b"500xx000000bRmDAAU", b" sup-12 ", b"0190b0a4-3d7e-7c2a-9b1e-1f2a3b4c5d6e"],
+        &[
+            b"500xx000000bRmD",
+            b"500xx000000bRmDAAU",
+            b" sup-12 ",
+            b"0190b0a4-3d7e-7c2a-9b1e-1f2a3b4c5d6e",
+        ],
         "\\s?([a-zA-Z0-9]{15}|[a-zA-Z0-9]{18}|[A-Za-z_]{1,6}-[0-9]{1,4}|\\PC{0,20})\\s?",
     );
 }

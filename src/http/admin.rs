@@ -120,7 +120,7 @@ struct DeadLetters {
     get,
     path = "/api/admin/items/{id}/dead-letters",
     tag = "items",
-    params(("id" = String, Path, description = ITEM_ID)),
+    params(("id" = uuid::Uuid, Path, description = ITEM_ID)),
     responses((status = 200, description = "The item's dead letters", body = DeadLetters))
 )]
 async fn dead_letters(
@@ -150,8 +150,8 @@ struct Retried {
     path = "/api/admin/items/{id}/dead-letters/{link}/{operation}/retry",
     tag = "items",
     params(
-        ("id" = String, Path, description = ITEM_ID),
-        ("link" = String, Path, description = "The link's id (a uuid)."),
+        ("id" = uuid::Uuid, Path, description = ITEM_ID),
+        ("link" = uuid::Uuid, Path, description = "The link's id (a uuid)."),
         ("operation" = String, Path, description = "The failed operation, as the dead letter names it."),
     ),
     responses((status = 200, description = "Retried", body = Retried))
@@ -175,8 +175,8 @@ async fn retry_dead_letter(
     path = "/api/admin/items/{id}/dead-letters/{link}/{operation}/dismiss",
     tag = "items",
     params(
-        ("id" = String, Path, description = ITEM_ID),
-        ("link" = String, Path, description = "The link's id (a uuid)."),
+        ("id" = uuid::Uuid, Path, description = ITEM_ID),
+        ("link" = uuid::Uuid, Path, description = "The link's id (a uuid)."),
         ("operation" = String, Path, description = "The failed operation, as the dead letter names it."),
     ),
     responses((status = 204, description = "Dismissed"))
@@ -419,7 +419,7 @@ struct IssueTypes {
     get,
     path = "/api/admin/jira/projects/{key}/issue-types",
     tag = "jira",
-    params(("key" = String, Path, description = "The project key, e.g. `SUP`.")),
+    params(("key" = ProjectKey, Path, description = "The project key, e.g. `SUP`.")),
     responses((status = 200, description = "The issue type picker", body = IssueTypes))
 )]
 async fn issue_types(
@@ -477,7 +477,7 @@ struct ScreenFields {
     path = "/api/admin/jira/projects/{key}/issue-types/{id}/fields",
     tag = "jira",
     params(
-        ("key" = String, Path, description = "The project key, e.g. `SUP`."),
+        ("key" = ProjectKey, Path, description = "The project key, e.g. `SUP`."),
         ("id" = String, Path, description = "The issue type's id."),
     ),
     responses((status = 200, description = "The field picker", body = ScreenFields))
@@ -589,7 +589,7 @@ async fn validate_item(
     get,
     path = "/api/admin/items/{id}",
     tag = "items",
-    params(("id" = String, Path, description = ITEM_ID)),
+    params(("id" = uuid::Uuid, Path, description = ITEM_ID)),
     responses((
         status = 200,
         description = "The item",
@@ -625,7 +625,7 @@ fn if_match(req: &HttpRequest) -> Result<Option<u64>, ApiError> {
     path = "/api/admin/items/{id}",
     tag = "items",
     params(
-        ("id" = String, Path, description = ITEM_ID),
+        ("id" = uuid::Uuid, Path, description = ITEM_ID),
         ("If-Match" = Option<String>, Header, description = "The version the change is based on, as the ETag gave it"),
     ),
     request_body = ItemDefinition,
@@ -654,7 +654,7 @@ async fn update_item(
     delete,
     path = "/api/admin/items/{id}",
     tag = "items",
-    params(("id" = String, Path, description = ITEM_ID)),
+    params(("id" = uuid::Uuid, Path, description = ITEM_ID)),
     responses((status = 204, description = "Deleted"))
 )]
 async fn delete_item(
@@ -681,7 +681,7 @@ struct SyncRun {
     post,
     path = "/api/admin/items/{id}/sync",
     tag = "items",
-    params(("id" = String, Path, description = ITEM_ID)),
+    params(("id" = uuid::Uuid, Path, description = ITEM_ID)),
     responses((status = 200, description = "The run", body = SyncRun))
 )]
 async fn sync_item(

@@ -107,7 +107,7 @@ pub struct LinkHistory {
     get,
     path = "/api/audit/links/{id}",
     tag = "audit",
-    params(("id" = String, Path, description = "The link's id (a uuid)."), HistoryQuery),
+    params(("id" = uuid::Uuid, Path, description = "The link's id (a uuid)."), HistoryQuery),
     responses((status = 200, description = "The link's history", body = LinkHistory))
 )]
 pub async fn link_history(

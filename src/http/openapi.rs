@@ -16,9 +16,9 @@ use std::sync::OnceLock;
 use actix_web::HttpResponse;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi as Document, Ref, RefOr, Response};
-use utoipa::openapi::security::SecurityRequirement;
 use utoipa::{Modify, OpenApi};
 
 use super::errors::ErrorBody;
@@ -34,15 +34,33 @@ const SESSION: &str = "session";
 
 /// The refusals every guarded route can answer, with what each means there.
 const REFUSALS: &[(u16, &str)] = &[
-    (400, "The request could not be read: a path parameter, the query or the body is malformed"),
-    (401, "No or wrong admin token (send `Authorization: Bearer <token>`)"),
-    (403, "A change authenticated by the page session without the page's header or from another site"),
+    (
+        400,
+        "The request could not be read: a path parameter, the query or the body is malformed",
+    ),
+    (
+        401,
+        "No or wrong admin token (send `Authorization: Bearer <token>`)",
+    ),
+    (
+        403,
+        "A change authenticated by the page session without the page's header or from another site",
+    ),
     (404, "No such route or thing"),
-    (409, "Conflicts with the current state (not connected, a newer version, a run in progress)"),
+    (
+        409,
+        "Conflicts with the current state (not connected, a newer version, a run in progress)",
+    ),
     (413, "The body is larger than `http.max_body_bytes`"),
     (422, "Understood, but invalid; `details` names what"),
-    (429, "Too many failed sign-ins from this address; see `Retry-After`"),
-    (502, "Salesforce or Jira refused or failed; `details` gives their words"),
+    (
+        429,
+        "Too many failed sign-ins from this address; see `Retry-After`",
+    ),
+    (
+        502,
+        "Salesforce or Jira refused or failed; `details` gives their words",
+    ),
     (503, "Not ready yet"),
 ];
 

@@ -53,7 +53,7 @@ fn ids(path: &(String, String)) -> Result<(JiraIssueKey, ItemId), ApiError> {
     get,
     path = "/api/issues/{key}/panel",
     tag = "panel",
-    params(("key" = String, Path, description = "The issue key, e.g. `SUP-123`.")),
+    params(("key" = JiraIssueKey, Path, description = "The issue key, e.g. `SUP-123`.")),
     responses((status = 200, description = "The panel", body = Panel))
 )]
 async fn get_panel(
@@ -79,8 +79,8 @@ struct SearchQuery {
     path = "/api/issues/{key}/items/{item}/search",
     tag = "panel",
     params(
-        ("key" = String, Path, description = "The issue key, e.g. `SUP-123`."),
-        ("item" = String, Path, description = "The item's id (a uuid)."),
+        ("key" = JiraIssueKey, Path, description = "The issue key, e.g. `SUP-123`."),
+        ("item" = uuid::Uuid, Path, description = "The item's id (a uuid)."),
         SearchQuery,
     ),
     responses((status = 200, description = "The matches", body = SearchResults))
@@ -108,8 +108,8 @@ struct LinkBody {
     path = "/api/issues/{key}/items/{item}/link",
     tag = "panel",
     params(
-        ("key" = String, Path, description = "The issue key, e.g. `SUP-123`."),
-        ("item" = String, Path, description = "The item's id (a uuid)."),
+        ("key" = JiraIssueKey, Path, description = "The issue key, e.g. `SUP-123`."),
+        ("item" = uuid::Uuid, Path, description = "The item's id (a uuid)."),
     ),
     request_body = LinkBody,
     responses((status = 200, description = "The card, now linked", body = PanelCard))
@@ -129,8 +129,8 @@ async fn link(
     path = "/api/issues/{key}/items/{item}/link",
     tag = "panel",
     params(
-        ("key" = String, Path, description = "The issue key, e.g. `SUP-123`."),
-        ("item" = String, Path, description = "The item's id (a uuid)."),
+        ("key" = JiraIssueKey, Path, description = "The issue key, e.g. `SUP-123`."),
+        ("item" = uuid::Uuid, Path, description = "The item's id (a uuid)."),
     ),
     responses((status = 200, description = "The card, now unlinked", body = PanelCard))
 )]
@@ -148,8 +148,8 @@ async fn unlink(
     path = "/api/issues/{key}/items/{item}/refresh",
     tag = "panel",
     params(
-        ("key" = String, Path, description = "The issue key, e.g. `SUP-123`."),
-        ("item" = String, Path, description = "The item's id (a uuid)."),
+        ("key" = JiraIssueKey, Path, description = "The issue key, e.g. `SUP-123`."),
+        ("item" = uuid::Uuid, Path, description = "The item's id (a uuid)."),
     ),
     responses((status = 200, description = "The card, refreshed", body = PanelCard))
 )]

@@ -119,8 +119,12 @@ fn case() -> impl Strategy<Value = Case> {
         prop::collection::vec(text(), 4),
         prop::collection::vec(
             (
-                prop_oneof![prop::sample::select(vec!["q", "after", "limit", "until"]).prop_map(str::to_string), text()],
-                text()
+                prop_oneof![
+                    prop::sample::select(vec!["q", "after", "limit", "until"])
+                        .prop_map(str::to_string),
+                    text()
+                ],
+                text(),
             ),
             0..3,
         ),
@@ -179,9 +183,10 @@ async fn send(world: &World, method: &Method, path: &str, case: &Case) -> (u16, 
         panic!("{method} {path} with {case:?}: no answer (a panic drops the connection): {e}")
     });
     let status = response.status().as_u16();
-    let text = response.text().await.unwrap_or_else(|e| {
-        panic!("{method} {path} with {case:?}: the answer broke off: {e}")
-    });
+    let text = response
+        .text()
+        .await
+        .unwrap_or_else(|e| panic!("{method} {path} with {case:?}: the answer broke off: {e}"));
     (status, text)
 }
 
@@ -209,10 +214,7 @@ async fn arbitrary_input_to_every_route_is_refused_in_the_standard_shape_never_a
     for (method, template) in operations {
         let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes()).expect("method");
         for _ in 0..cases {
-            let case = strategy
-                .new_tree(&mut runner)
-                .expect("a case")
-                .current();
+            let case = strategy.new_tree(&mut runner).expect("a case").current();
             let path = concrete_path(&template, &case);
             let (status, text) = send(&world, &method, &path, &case).await;
             assert!(

@@ -108,7 +108,11 @@ impl Contract {
         }
         let instance: Value = serde_json::from_str(body)
             .unwrap_or_else(|e| panic!("{method} {path} answered invalid JSON ({e}): {body}"));
-        self.validate(&entry["schema"], &instance, &format!("{method} {path} {status}"));
+        self.validate(
+            &entry["schema"],
+            &instance,
+            &format!("{method} {path} {status}"),
+        );
     }
 
     /// Validates `instance` against `schema`, whose references point into the document.
@@ -209,7 +213,11 @@ async fn the_document_is_public_openapi_3_1_and_lists_only_real_guarded_routes()
     let contract = Contract::fetch(&app).await;
     let version = contract.doc["openapi"].as_str().expect("openapi version");
     assert!(version.starts_with("3.1"), "{version}");
-    assert!(contract.operations().len() >= 25, "{:?}", contract.operations());
+    assert!(
+        contract.operations().len() >= 25,
+        "{:?}",
+        contract.operations()
+    );
     for (method, template) in contract.operations() {
         let path = template
             .split('/')
@@ -269,8 +277,12 @@ async fn every_documented_operation_answers_as_the_document_says() {
     api.ok(M::GET, "/api/admin/salesforce/objects", None).await;
     api.ok(M::GET, "/api/admin/salesforce/objects/Case/fields", None)
         .await;
-    api.call(M::GET, "/api/admin/salesforce/objects/NoSuch__c/fields", None)
-        .await;
+    api.call(
+        M::GET,
+        "/api/admin/salesforce/objects/NoSuch__c/fields",
+        None,
+    )
+    .await;
     api.ok(M::GET, "/api/admin/jira/projects", None).await;
     let types = api
         .ok(M::GET, "/api/admin/jira/projects/SUP/issue-types", None)
@@ -291,10 +303,18 @@ async fn every_documented_operation_answers_as_the_document_says() {
         .await["definition"]
         .clone();
     api.ok(M::GET, "/api/admin/items", None).await;
-    api.ok(M::POST, "/api/admin/items/validate", Some(definition.clone()))
-        .await;
-    api.call(M::POST, "/api/admin/items/validate", Some(json!({"object": "éé"})))
-        .await;
+    api.ok(
+        M::POST,
+        "/api/admin/items/validate",
+        Some(definition.clone()),
+    )
+    .await;
+    api.call(
+        M::POST,
+        "/api/admin/items/validate",
+        Some(json!({"object": "éé"})),
+    )
+    .await;
     let mut copy = json!({
         "name": "Copy",
         "mode": "display_only",
@@ -302,7 +322,9 @@ async fn every_documented_operation_answers_as_the_document_says() {
         "object": "Case",
         "preview_fields": ["CaseNumber", "Subject"],
     });
-    let created = api.ok(M::POST, "/api/admin/items", Some(copy.clone())).await;
+    let created = api
+        .ok(M::POST, "/api/admin/items", Some(copy.clone()))
+        .await;
     let copy_id = created["id"].as_str().expect("id").to_string();
     copy["name"] = "Copy, renamed".into();
     api.ok(M::PUT, &format!("/api/admin/items/{copy_id}"), Some(copy))
@@ -335,8 +357,12 @@ async fn every_documented_operation_answers_as_the_document_says() {
     // A dead letter: Salesforce refuses the pushed subject.
     world.jira_summary("SUP-1", "Forbidden topic").await;
     world.dead_letter_of(&item, "SUP-1").await;
-    api.ok(M::GET, &format!("/api/admin/items/{item}/dead-letters"), None)
-        .await;
+    api.ok(
+        M::GET,
+        &format!("/api/admin/items/{item}/dead-letters"),
+        None,
+    )
+    .await;
     api.ok(
         M::POST,
         &format!("/api/admin/items/{item}/dead-letters/{link}/push_fields/retry"),

@@ -12,7 +12,15 @@ fn record(value: Value) -> Map<String, Value> {
 
 #[test]
 fn names_of_any_text_are_judged_without_panicking() {
-    for name in ["éé", "é__c", "Ω", "ab€", "日本語__c", "€__c", "x\u{301}\u{301}"] {
+    for name in [
+        "éé",
+        "é__c",
+        "Ω",
+        "ab€",
+        "日本語__c",
+        "€__c",
+        "x\u{301}\u{301}",
+    ] {
         let _ = module_of(name);
     }
     assert!(is_custom_object("Widgét__c"));
