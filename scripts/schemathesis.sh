@@ -6,7 +6,7 @@
 #   scripts/schemathesis.sh [MAX_EXAMPLES_PER_OPERATION]   (default 25)
 #
 # Installs schemathesis into .venv (beside the Python client libraries) when it is missing, and
-# uses target/debug/sfjira, building it when absent.
+# runs target/debug/sfjira (built first, a no-op when it is current).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -18,8 +18,8 @@ if ! "$venv/bin/schemathesis" --version >/dev/null 2>&1; then
     "$venv/bin/pip" install --quiet --disable-pip-version-check schemathesis >&2
 fi
 
+cargo build --quiet --bin sfjira >&2
 binary="${CARGO_TARGET_DIR:-$root/target}/debug/sfjira"
-[ -x "$binary" ] || cargo build --bin sfjira >&2
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port=$(free_port)
