@@ -19,7 +19,7 @@ use crate::events::webhook::WebhookEvent;
 use crate::events::AnyEvent;
 
 /// One event told for people.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Description {
     /// The side that was written or that acted, when one was.
     pub side: Option<Side>,

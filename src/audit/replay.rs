@@ -62,7 +62,7 @@ impl Until {
 }
 
 /// One line of a replay.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ReplayLine {
     /// Global sequence.
     pub seq: u64,

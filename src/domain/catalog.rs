@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// The module (object group) an object belongs to in the admin picker.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Module {
     /// Service Cloud: Case.
@@ -180,10 +180,12 @@ pub fn curated_object(api_name: &str) -> Option<&'static CatalogObject> {
         .find(|o| o.api_name.eq_ignore_ascii_case(api_name.trim()))
 }
 
-/// Whether an API name is a custom object (`Widget__c`, `ns__Widget__c`).
+/// Whether an API name is a custom object (`Widget__c`, `ns__Widget__c`). Any text may come
+/// in (an admin's typing), so the suffix is compared on bytes: slicing a `str` at a fixed byte
+/// offset would panic inside a multi-byte character.
 pub fn is_custom_object(api_name: &str) -> bool {
-    let name = api_name.trim();
-    name.len() > 3 && name[name.len() - 3..].eq_ignore_ascii_case("__c")
+    let name = api_name.trim().as_bytes();
+    name.len() > 3 && name[name.len() - 3..].eq_ignore_ascii_case(b"__c")
 }
 
 /// The module an object is listed under, or `None` when it is neither curated nor custom.

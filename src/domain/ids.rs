@@ -404,5 +404,7 @@ impl LinkId {
     }
 }
 
+mod schema;
+
 #[cfg(test)]
 mod tests;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::ids::ProjectKey;
 
 /// How far an item synchronises.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SyncMode {
     /// Manual links only; selected Salesforce fields are shown in the issue panel, nothing is
@@ -38,7 +38,7 @@ impl SyncMode {
 }
 
 /// One Salesforce field paired with one Jira field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FieldMapping {
     /// Salesforce field API name, e.g. `Subject`.
@@ -48,7 +48,7 @@ pub struct FieldMapping {
 }
 
 /// Status synchronisation settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusSync {
     /// The Salesforce status-like field: `Status`, `StageName`, `ShowAs`…
@@ -56,7 +56,7 @@ pub struct StatusSync {
 }
 
 /// Optional sync features of a synchronised item.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ItemOptions {
     /// Open a Jira issue for each new matching Salesforce record.
@@ -74,7 +74,7 @@ pub struct ItemOptions {
 }
 
 /// A Smart Connected Item as the admin defined it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ItemDefinition {
     /// Name shown to admins and on issue-panel cards.
@@ -133,7 +133,7 @@ pub struct JiraMetadata {
 }
 
 /// A problem with one setting of an item, for the admin.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Problem {
     /// Which setting: `object`, `mappings[1].jira_field`, `options.status_sync`…
     pub field: String,
@@ -142,7 +142,7 @@ pub struct Problem {
 }
 
 /// The outcome of validating an item.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Validation {
     /// Problems that prevent saving.
     pub problems: Vec<Problem>,

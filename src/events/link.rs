@@ -33,7 +33,7 @@ pub enum Trigger {
 }
 
 /// How a link came to be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LinkOrigin {
     /// Linked by a person; can be unlinked from the panel.

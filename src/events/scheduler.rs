@@ -21,7 +21,7 @@ pub enum RunTrigger {
 }
 
 /// Counts of what one item's reconciliation did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RunCounts {
     /// Salesforce records in the window.
     pub records_seen: u64,
@@ -45,7 +45,7 @@ pub struct RunCounts {
 }
 
 /// How one item's reconciliation ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ItemOutcome {
     /// Every record of the window was handled.
@@ -69,7 +69,7 @@ pub enum ItemOutcome {
 
 /// Where the next incremental queries of an item start: one position per feed, because a new
 /// comment or file does not move its record's `SystemModstamp`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Watermarks {
     /// Records: `SystemModstamp` of the last record handled in order.
     pub records: Option<DateTime<Utc>>,
@@ -91,7 +91,7 @@ pub struct Watermarks {
 }
 
 /// One item's part of a run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ItemRun {
     /// The item.
     pub item_id: ItemId,

@@ -3,16 +3,50 @@
 //! the one error mapping.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::json;
+use serde::Serialize;
+use serde_json::{json, Value};
+use utoipa::{OpenApi, ToSchema};
 
 use super::ApiError;
 use crate::actors::scheduler::{Scheduler, SchedulerError};
 use crate::domain::ids::{ItemId, LinkId, ProjectKey};
-use crate::domain::item::ItemDefinition;
-use crate::events::scheduler::RunTrigger;
+use crate::domain::item::{ItemDefinition, Problem};
+use crate::events::scheduler::{ItemRun, RunTrigger};
+use crate::projections::admin::Attention;
 use crate::startup::AppState;
-use crate::sync::connection::{self, ConnectRequest};
+use crate::sync::catalogue::{FieldEntry, ModuleGroup};
+use crate::sync::connection::{self, ConnectRequest, ConnectionSummary};
+use crate::sync::items::{ItemDetail, ItemRow};
+use crate::sync::webhook_setup::Registration;
 use crate::sync::{catalogue, deadletters, items, SyncError};
+
+/// The admin routes' part of the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(paths(
+    get_connection,
+    put_connection,
+    delete_connection,
+    objects,
+    object_fields,
+    projects,
+    issue_types,
+    issue_type_fields,
+    list_items,
+    create_item,
+    validate_item,
+    get_item,
+    update_item,
+    delete_item,
+    sync_item,
+    dead_letters,
+    retry_dead_letter,
+    dismiss_dead_letter,
+    register_webhook,
+))]
+pub struct AdminApi;
+
+/// The path parameter naming an item.
+const ITEM_ID: &str = "The item's id (a uuid).";
 
 /// Registers the `/api/admin` routes on the (already guarded) `/api` scope.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -72,15 +106,56 @@ fn link_id(raw: &str) -> Result<LinkId, ApiError> {
     })
 }
 
+/// Body of `GET /api/admin/items/{id}/dead-letters`.
+#[derive(Serialize, ToSchema)]
+struct DeadLetters {
+    /// The item.
+    item_id: ItemId,
+    /// Its failures that wait for an admin.
+    dead_letters: Vec<Attention>,
+}
+
+/// The failures of an item's links that wait for an admin.
+#[utoipa::path(
+    get,
+    path = "/api/admin/items/{id}/dead-letters",
+    tag = "items",
+    params(("id" = uuid::Uuid, Path, description = ITEM_ID)),
+    responses((status = 200, description = "The item's dead letters", body = DeadLetters))
+)]
 async fn dead_letters(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = item_id(&path)?;
-    Ok(HttpResponse::Ok()
-        .json(json!({"item_id": id, "dead_letters": deadletters::list(&state.engine, id).await?})))
+    let dead_letters = deadletters::list(&state.engine, id).await?;
+    Ok(HttpResponse::Ok().json(DeadLetters {
+        item_id: id,
+        dead_letters,
+    }))
 }
 
+/// Body of a dead letter's retry.
+#[derive(Serialize, ToSchema)]
+struct Retried {
+    /// The link.
+    link_id: LinkId,
+    /// The link's dead letters the retry left.
+    remaining: Vec<Attention>,
+}
+
+/// Retries one dead-lettered operation of a link now.
+#[utoipa::path(
+    post,
+    path = "/api/admin/items/{id}/dead-letters/{link}/{operation}/retry",
+    tag = "items",
+    params(
+        ("id" = uuid::Uuid, Path, description = ITEM_ID),
+        ("link" = uuid::Uuid, Path, description = "The link's id (a uuid)."),
+        ("operation" = String, Path, description = "The failed operation, as the dead letter names it."),
+    ),
+    responses((status = 200, description = "Retried", body = Retried))
+)]
 async fn retry_dead_letter(
     state: web::Data<AppState>,
     path: web::Path<(String, String, String)>,
@@ -88,9 +163,24 @@ async fn retry_dead_letter(
     let (item, link, operation) = path.into_inner();
     let (item, link) = (item_id(&item)?, link_id(&link)?);
     let remaining = deadletters::retry(&state.engine, item, link, &operation).await?;
-    Ok(HttpResponse::Ok().json(json!({"link_id": link, "remaining": remaining})))
+    Ok(HttpResponse::Ok().json(Retried {
+        link_id: link,
+        remaining,
+    }))
 }
 
+/// Dismisses one dead-lettered operation of a link: it will not be retried.
+#[utoipa::path(
+    post,
+    path = "/api/admin/items/{id}/dead-letters/{link}/{operation}/dismiss",
+    tag = "items",
+    params(
+        ("id" = uuid::Uuid, Path, description = ITEM_ID),
+        ("link" = uuid::Uuid, Path, description = "The link's id (a uuid)."),
+        ("operation" = String, Path, description = "The failed operation, as the dead letter names it."),
+    ),
+    responses((status = 204, description = "Dismissed"))
+)]
 async fn dismiss_dead_letter(
     state: web::Data<AppState>,
     path: web::Path<(String, String, String)>,
@@ -102,7 +192,7 @@ async fn dismiss_dead_letter(
 }
 
 /// Body of `POST /api/admin/jira/webhook`.
-#[derive(serde::Deserialize, Default)]
+#[derive(serde::Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct WebhookRequest {
     /// The URL Jira should call; default: `http.public_url` (or this server) + `/webhooks/jira`.
@@ -118,6 +208,14 @@ fn webhook_request(body: &[u8]) -> Result<WebhookRequest, ApiError> {
     serde_json::from_slice(body).map_err(|e| super::errors::json_body_error(&e))
 }
 
+/// Registers (or re-registers) the Jira webhook that calls this server.
+#[utoipa::path(
+    post,
+    path = "/api/admin/jira/webhook",
+    tag = "jira",
+    request_body(content = Option<WebhookRequest>, description = "Optional; an empty body uses the defaults"),
+    responses((status = 201, description = "Registered", body = Registration))
+)]
 async fn register_webhook(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -162,10 +260,25 @@ fn project_key(raw: &str) -> Result<ProjectKey, ApiError> {
     })
 }
 
+/// The Salesforce connection as the admin page shows it.
+#[utoipa::path(
+    get,
+    path = "/api/admin/connection",
+    tag = "connection",
+    responses((status = 200, description = "The connection", body = ConnectionSummary))
+)]
 async fn get_connection(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(connection::summary(&state.engine).await?))
 }
 
+/// Connects (or reconnects) Salesforce with an External Client App's credentials.
+#[utoipa::path(
+    put,
+    path = "/api/admin/connection",
+    tag = "connection",
+    request_body = ConnectRequest,
+    responses((status = 200, description = "Connected", body = ConnectionSummary))
+)]
 async fn put_connection(
     state: web::Data<AppState>,
     body: web::Json<ConnectRequest>,
@@ -173,15 +286,53 @@ async fn put_connection(
     Ok(HttpResponse::Ok().json(connection::connect(&state.engine, body.into_inner()).await?))
 }
 
+/// Revokes the Salesforce connection.
+#[utoipa::path(
+    delete,
+    path = "/api/admin/connection",
+    tag = "connection",
+    responses((status = 200, description = "Disconnected", body = ConnectionSummary))
+)]
 async fn delete_connection(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(connection::revoke(&state.engine).await?))
 }
 
-async fn objects(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok()
-        .json(json!({"modules": catalogue::objects_by_module(&state.engine).await?})))
+/// Body of `GET /api/admin/salesforce/objects`.
+#[derive(Serialize, ToSchema)]
+struct Objects {
+    /// The picker's modules with their objects.
+    modules: Vec<ModuleGroup>,
 }
 
+/// The Salesforce objects an item can use, grouped by module.
+#[utoipa::path(
+    get,
+    path = "/api/admin/salesforce/objects",
+    tag = "salesforce",
+    responses((status = 200, description = "The object picker", body = Objects))
+)]
+async fn objects(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let modules = catalogue::objects_by_module(&state.engine).await?;
+    Ok(HttpResponse::Ok().json(Objects { modules }))
+}
+
+/// Body of `GET /api/admin/salesforce/objects/{name}/fields`.
+#[derive(Serialize, ToSchema)]
+struct ObjectFields {
+    /// The object's API name.
+    object: String,
+    /// Its fields.
+    fields: Vec<FieldEntry>,
+}
+
+/// The fields of one Salesforce object.
+#[utoipa::path(
+    get,
+    path = "/api/admin/salesforce/objects/{name}/fields",
+    tag = "salesforce",
+    params(("name" = String, Path, description = "The object's API name, e.g. `Case`.")),
+    responses((status = 200, description = "The field picker", body = ObjectFields))
+)]
 async fn object_fields(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -197,32 +348,140 @@ async fn object_fields(
                 ),
             )
         })?;
-    Ok(HttpResponse::Ok().json(json!({"object": name, "fields": fields})))
+    Ok(HttpResponse::Ok().json(ObjectFields {
+        object: name,
+        fields,
+    }))
 }
 
+/// One Jira project of the picker.
+#[derive(Serialize, ToSchema)]
+struct ProjectEntry {
+    /// Jira's id.
+    id: String,
+    /// Its key.
+    key: String,
+    /// Its name.
+    name: String,
+    /// `software`, `service_desk`, `business`.
+    #[serde(rename = "type")]
+    project_type: Option<String>,
+}
+
+/// Body of `GET /api/admin/jira/projects`.
+#[derive(Serialize, ToSchema)]
+struct Projects {
+    /// The projects the Jira account can see.
+    projects: Vec<ProjectEntry>,
+}
+
+/// The Jira projects an item can apply to.
+#[utoipa::path(
+    get,
+    path = "/api/admin/jira/projects",
+    tag = "jira",
+    responses((status = 200, description = "The project picker", body = Projects))
+)]
 async fn projects(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let projects = catalogue::jira_projects(&state.engine).await?;
-    let list: Vec<_> = projects
+    let projects = projects
         .iter()
-        .map(|p| json!({"id": p.id, "key": p.key, "name": p.name, "type": p.project_type_key}))
+        .map(|p| ProjectEntry {
+            id: p.id.clone(),
+            key: p.key.clone(),
+            name: p.name.clone(),
+            project_type: p.project_type_key.clone(),
+        })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({"projects": list})))
+    Ok(HttpResponse::Ok().json(Projects { projects }))
 }
 
+/// One issue type of the picker.
+#[derive(Serialize, ToSchema)]
+struct IssueTypeEntry {
+    /// Jira's id.
+    id: String,
+    /// Its name.
+    name: String,
+}
+
+/// Body of `GET /api/admin/jira/projects/{key}/issue-types`.
+#[derive(Serialize, ToSchema)]
+struct IssueTypes {
+    /// The project.
+    project: ProjectKey,
+    /// Its issue types, sub-tasks left out.
+    issue_types: Vec<IssueTypeEntry>,
+}
+
+/// The issue types of one Jira project (sub-tasks left out).
+#[utoipa::path(
+    get,
+    path = "/api/admin/jira/projects/{key}/issue-types",
+    tag = "jira",
+    params(("key" = ProjectKey, Path, description = "The project key, e.g. `SUP`.")),
+    responses((status = 200, description = "The issue type picker", body = IssueTypes))
+)]
 async fn issue_types(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let key = project_key(&path)?;
     let types = catalogue::issue_types(&state.engine, &key).await?;
-    let list: Vec<_> = types
+    let issue_types = types
         .iter()
         .filter(|t| !t.subtask)
-        .map(|t| json!({"id": t.id, "name": t.name}))
+        .map(|t| IssueTypeEntry {
+            id: t.id.clone(),
+            name: t.name.clone(),
+        })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({"project": key, "issue_types": list})))
+    Ok(HttpResponse::Ok().json(IssueTypes {
+        project: key,
+        issue_types,
+    }))
 }
 
+/// One field of an issue type's create screen.
+#[derive(Serialize, ToSchema)]
+struct ScreenFieldEntry {
+    /// Field id (`summary`, `customfield_10000`).
+    id: String,
+    /// Its name.
+    name: String,
+    /// Jira requires it on create.
+    required: bool,
+    /// Jira fills it when absent.
+    has_default: bool,
+    /// Its type, as Jira describes it.
+    #[schema(value_type = Object)]
+    schema: Value,
+    /// Allowed values (options, priorities, …), as Jira gives them.
+    allowed_values: Vec<Value>,
+}
+
+/// Body of `GET /api/admin/jira/projects/{key}/issue-types/{id}/fields`.
+#[derive(Serialize, ToSchema)]
+struct ScreenFields {
+    /// The project.
+    project: ProjectKey,
+    /// The issue type.
+    issue_type_id: String,
+    /// Its create screen's fields.
+    fields: Vec<ScreenFieldEntry>,
+}
+
+/// The create-screen fields of one issue type in one project.
+#[utoipa::path(
+    get,
+    path = "/api/admin/jira/projects/{key}/issue-types/{id}/fields",
+    tag = "jira",
+    params(
+        ("key" = ProjectKey, Path, description = "The project key, e.g. `SUP`."),
+        ("id" = String, Path, description = "The issue type's id."),
+    ),
+    responses((status = 200, description = "The field picker", body = ScreenFields))
+)]
 async fn issue_type_fields(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -230,26 +489,59 @@ async fn issue_type_fields(
     let (key, type_id) = path.into_inner();
     let key = project_key(&key)?;
     let meta = catalogue::create_meta(&state.engine, &key, &type_id).await?;
-    let fields: Vec<_> = meta
+    let fields = meta
         .iter()
-        .map(|f| {
-            json!({
-                "id": f.field_id, "name": f.name, "required": f.required,
-                "has_default": f.has_default_value, "schema": f.schema,
-                "allowed_values": f.allowed_values,
-            })
+        .map(|f| ScreenFieldEntry {
+            id: f.field_id.clone(),
+            name: f.name.clone(),
+            required: f.required,
+            has_default: f.has_default_value,
+            schema: json!(f.schema),
+            allowed_values: f.allowed_values.clone(),
         })
         .collect();
-    Ok(
-        HttpResponse::Ok()
-            .json(json!({"project": key, "issue_type_id": type_id, "fields": fields})),
-    )
+    Ok(HttpResponse::Ok().json(ScreenFields {
+        project: key,
+        issue_type_id: type_id,
+        fields,
+    }))
 }
 
+/// Body of `GET /api/admin/items`.
+#[derive(Serialize, ToSchema)]
+struct Items {
+    /// Every Smart Connected Item.
+    items: Vec<ItemRow>,
+}
+
+/// The Smart Connected Items table.
+#[utoipa::path(
+    get,
+    path = "/api/admin/items",
+    tag = "items",
+    responses((status = 200, description = "Every item", body = Items))
+)]
 async fn list_items(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(json!({"items": items::list(&state.engine).await?})))
+    let items = items::list(&state.engine).await?;
+    Ok(HttpResponse::Ok().json(Items { items }))
 }
 
+/// Defines a new Smart Connected Item.
+#[utoipa::path(
+    post,
+    path = "/api/admin/items",
+    tag = "items",
+    request_body = ItemDefinition,
+    responses((
+        status = 201,
+        description = "Created",
+        body = ItemRow,
+        headers(
+            ("Location" = String, description = "The new item's URL"),
+            ("ETag" = String, description = "The item's version, for If-Match"),
+        )
+    ))
+)]
 async fn create_item(
     state: web::Data<AppState>,
     body: web::Json<ItemDefinition>,
@@ -261,18 +553,50 @@ async fn create_item(
         .json(row))
 }
 
+/// Body of `POST /api/admin/items/validate`.
+#[derive(Serialize, ToSchema)]
+struct Checked {
+    /// Whether the item could be saved as it is.
+    valid: bool,
+    /// What prevents saving.
+    problems: Vec<Problem>,
+    /// What an admin should know before saving.
+    warnings: Vec<String>,
+}
+
+/// Checks an item definition against both sites without saving it.
+#[utoipa::path(
+    post,
+    path = "/api/admin/items/validate",
+    tag = "items",
+    request_body = ItemDefinition,
+    responses((status = 200, description = "The verdict", body = Checked))
+)]
 async fn validate_item(
     state: web::Data<AppState>,
     body: web::Json<ItemDefinition>,
 ) -> Result<HttpResponse, ApiError> {
     let (validation, _) = items::check(&state.engine, &body).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "valid": validation.is_valid(),
-        "problems": validation.problems,
-        "warnings": validation.warnings,
-    })))
+    Ok(HttpResponse::Ok().json(Checked {
+        valid: validation.is_valid(),
+        problems: validation.problems,
+        warnings: validation.warnings,
+    }))
 }
 
+/// One item with its attention list and recent runs.
+#[utoipa::path(
+    get,
+    path = "/api/admin/items/{id}",
+    tag = "items",
+    params(("id" = uuid::Uuid, Path, description = ITEM_ID)),
+    responses((
+        status = 200,
+        description = "The item",
+        body = ItemDetail,
+        headers(("ETag" = String, description = "The item's version, for If-Match"))
+    ))
+)]
 async fn get_item(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -295,6 +619,23 @@ fn if_match(req: &HttpRequest) -> Result<Option<u64>, ApiError> {
     }
 }
 
+/// Replaces an item's definition.
+#[utoipa::path(
+    put,
+    path = "/api/admin/items/{id}",
+    tag = "items",
+    params(
+        ("id" = uuid::Uuid, Path, description = ITEM_ID),
+        ("If-Match" = Option<String>, Header, description = "The version the change is based on, as the ETag gave it"),
+    ),
+    request_body = ItemDefinition,
+    responses((
+        status = 200,
+        description = "Changed",
+        body = ItemRow,
+        headers(("ETag" = String, description = "The item's new version"))
+    ))
+)]
 async fn update_item(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -308,6 +649,14 @@ async fn update_item(
         .json(row))
 }
 
+/// Deletes an item; its links stop syncing.
+#[utoipa::path(
+    delete,
+    path = "/api/admin/items/{id}",
+    tag = "items",
+    params(("id" = uuid::Uuid, Path, description = ITEM_ID)),
+    responses((status = 204, description = "Deleted"))
+)]
 async fn delete_item(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -316,6 +665,25 @@ async fn delete_item(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Body of `POST /api/admin/items/{id}/sync`.
+#[derive(Serialize, ToSchema)]
+struct SyncRun {
+    /// The run.
+    run_id: uuid::Uuid,
+    /// Its wall time.
+    duration_ms: u64,
+    /// What it did for this item.
+    item: Option<ItemRun>,
+}
+
+/// Runs the item's reconciliation now and answers when it is done.
+#[utoipa::path(
+    post,
+    path = "/api/admin/items/{id}/sync",
+    tag = "items",
+    params(("id" = uuid::Uuid, Path, description = ITEM_ID)),
+    responses((status = 200, description = "The run", body = SyncRun))
+)]
 async fn sync_item(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -344,7 +712,10 @@ async fn sync_item(
         .projections
         .wait_for_head(std::time::Duration::from_secs(5))
         .await;
-    let run = finished.items.into_iter().find(|r| r.item_id == id);
-    Ok(HttpResponse::Ok()
-        .json(json!({"run_id": finished.run_id, "duration_ms": finished.duration_ms, "item": run})))
+    let item = finished.items.into_iter().find(|r| r.item_id == id);
+    Ok(HttpResponse::Ok().json(SyncRun {
+        run_id: finished.run_id,
+        duration_ms: finished.duration_ms,
+        item,
+    }))
 }

@@ -6,29 +6,50 @@
 //! replays the link's stream (never a projection) up to `?until=SEQ|TIME`.
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::ApiError;
-use crate::audit::replay::{replay, Subject, Until};
+use crate::audit::replay::{replay, ReplayLine, Subject, Until};
 use crate::domain::ids::LinkId;
 use crate::startup::AppState;
+
+/// The audit routes' part of the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(paths(events, link_history))]
+pub struct AuditApi;
 
 /// Most events one audit page returns.
 pub const MAX_LIMIT: usize = 10_000;
 
 /// Query of `GET /api/audit/events`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EventsQuery {
     /// Return events with a sequence number above this (default 0).
     #[serde(default)]
     pub after: u64,
     /// At most this many (default 1000, at most 10000).
+    #[param(minimum = 1, maximum = 10000)]
     pub limit: Option<usize>,
 }
 
 /// `GET /api/audit/events`.
+#[utoipa::path(
+    get,
+    path = "/api/audit/events",
+    tag = "audit",
+    params(EventsQuery),
+    responses((
+        status = 200,
+        description = "Envelopes exactly as stored, one JSON object a line",
+        body = String,
+        content_type = "application/x-ndjson",
+        headers(("X-Log-Head" = u64, description = "The log's head sequence number"))
+    ))
+)]
 pub async fn events(
     state: web::Data<AppState>,
     query: web::Query<EventsQuery>,
@@ -58,14 +79,37 @@ pub async fn events(
 }
 
 /// Query of `GET /api/audit/links/{id}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct HistoryQuery {
     /// Stop at this sequence number or RFC 3339 time.
     pub until: Option<String>,
 }
 
+/// Body of `GET /api/audit/links/{id}`.
+#[derive(Serialize, ToSchema)]
+pub struct LinkHistory {
+    /// The link.
+    pub link_id: LinkId,
+    /// Whether it was linked at the end of the replay.
+    pub linked: bool,
+    /// Its issue then, if linked.
+    pub issue_key: Option<String>,
+    /// Its record then, if linked.
+    pub record_id: Option<String>,
+    /// Its events, told for people.
+    pub events: Vec<ReplayLine>,
+}
+
 /// `GET /api/audit/links/{id}`.
+#[utoipa::path(
+    get,
+    path = "/api/audit/links/{id}",
+    tag = "audit",
+    params(("id" = uuid::Uuid, Path, description = "The link's id (a uuid)."), HistoryQuery),
+    responses((status = 200, description = "The link's history", body = LinkHistory))
+)]
 pub async fn link_history(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -94,11 +138,11 @@ pub async fn link_history(
         ));
     }
     let linked = result.states.get(&link_id).and_then(|s| s.link.as_ref());
-    Ok(HttpResponse::Ok().json(json!({
-        "link_id": link_id,
-        "linked": linked.is_some(),
-        "issue_key": linked.map(|l| l.issue_key.to_string()),
-        "record_id": linked.map(|l| l.record_id.to_string()),
-        "events": result.lines,
-    })))
+    Ok(HttpResponse::Ok().json(LinkHistory {
+        link_id,
+        linked: linked.is_some(),
+        issue_key: linked.map(|l| l.issue_key.to_string()),
+        record_id: linked.map(|l| l.record_id.to_string()),
+        events: result.lines,
+    }))
 }

@@ -7,7 +7,20 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+
+/// The body of every refusal, whatever the route (the OpenAPI document's `ErrorBody`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Stable code for scripts, e.g. `invalid_item_id`; it never changes meaning.
+    pub error: String,
+    /// What went wrong, for people.
+    pub message: String,
+    /// What was wrong (a field, a version, a limit); `{}` when there is nothing more to say.
+    #[schema(value_type = Object)]
+    pub details: Value,
+}
 
 /// An HTTP-facing error.
 #[derive(Debug, thiserror::Error)]
@@ -184,11 +197,11 @@ impl ResponseError for ApiError {
         if let Self::TooManyAttempts { retry_after_secs } = self {
             response.insert_header(("Retry-After", retry_after_secs.to_string()));
         }
-        response.json(json!({
-            "error": self.code(),
-            "message": self.to_string(),
-            "details": self.details(),
-        }))
+        response.json(ErrorBody {
+            error: self.code().to_string(),
+            message: self.to_string(),
+            details: self.details(),
+        })
     }
 }
 
@@ -267,7 +280,11 @@ fn method_not_allowed<B>(
         res.request().method(),
         res.request().path()
     );
-    let body = json!({"error": "method_not_allowed", "message": message, "details": {}});
+    let body = ErrorBody {
+        error: "method_not_allowed".into(),
+        message,
+        details: json!({}),
+    };
     let response = HttpResponse::MethodNotAllowed().json(body);
     Ok(actix_web::middleware::ErrorHandlerResponse::Response(
         res.into_response(response).map_into_right_body(),

@@ -13,6 +13,12 @@ use serde_json::json;
 use crate::startup::AppState;
 
 /// `GET /healthz`.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "health",
+    responses((status = 200, description = "The process runs: `{\"status\": \"ok\"}`", body = serde_json::Value))
+)]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
@@ -37,6 +43,15 @@ fn store_failure(state: &AppState) -> Option<String> {
 }
 
 /// `GET /readyz`.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "health",
+    responses(
+        (status = 200, description = "Ready: the store is open and every projection caught up", body = serde_json::Value),
+        (status = 503, description = "Not ready; the body names why", body = serde_json::Value),
+    )
+)]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let store_failure = store_failure(&state);
     let projections: Vec<ProjectionStatus> = state
@@ -74,6 +89,12 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// `GET /metrics`.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "health",
+    responses((status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain"))
+)]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     store_failure(&state);
     state

@@ -3,13 +3,15 @@
 //! Handlers translate and route; they hold no sync rules. Admin, panel and audit routes sit in
 //! one `/api` scope behind the admin guard (bearer token, or a signed-in page's session cookie);
 //! the web pages ([`pages`]) need the same sign-in; health and metrics are open; webhooks are
-//! verified by signature instead.
+//! verified by signature instead. The API's OpenAPI document ([`openapi`]) is generated from
+//! the handlers' annotations and types, and is open too.
 
 pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod errors;
 pub mod health;
+pub mod openapi;
 pub mod pages;
 pub mod panel;
 pub mod secrets;
@@ -33,6 +35,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
         .route("/metrics", web::get().to(health::metrics))
         .route("/webhooks/jira", web::post().to(webhooks::receive))
         .configure(pages::configure)
+        // Public, and registered before the guarded scope so that it is matched first.
+        .route(openapi::PATH, web::get().to(openapi::serve))
         .service(
             web::scope("/api")
                 .wrap(actix_web::middleware::from_fn(auth::require_admin_token))

@@ -3,11 +3,17 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
+use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::ApiError;
 use crate::domain::ids::{ItemId, JiraIssueKey};
 use crate::startup::AppState;
-use crate::sync::panel;
+use crate::sync::panel::{self, Panel, PanelCard, SearchResults};
+
+/// The panel routes' part of the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(paths(get_panel, search, link, unlink, refresh))]
+pub struct PanelApi;
 
 /// Registers the panel routes on the (already guarded) `/api` scope.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -42,6 +48,14 @@ fn ids(path: &(String, String)) -> Result<(JiraIssueKey, ItemId), ApiError> {
     Ok((key, item))
 }
 
+/// The cards of an issue: one per Smart Connected Item of its project.
+#[utoipa::path(
+    get,
+    path = "/api/issues/{key}/panel",
+    tag = "panel",
+    params(("key" = JiraIssueKey, Path, description = "The issue key, e.g. `SUP-123`.")),
+    responses((status = 200, description = "The panel", body = Panel))
+)]
 async fn get_panel(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -50,12 +64,27 @@ async fn get_panel(
     Ok(HttpResponse::Ok().json(panel::panel(&state.engine, &key).await?))
 }
 
-#[derive(Deserialize)]
+/// Query of the record search.
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct SearchQuery {
+    /// The text to look for.
     q: String,
 }
 
+/// Searches the item's Salesforce object for records to link.
+#[utoipa::path(
+    get,
+    path = "/api/issues/{key}/items/{item}/search",
+    tag = "panel",
+    params(
+        ("key" = JiraIssueKey, Path, description = "The issue key, e.g. `SUP-123`."),
+        ("item" = uuid::Uuid, Path, description = "The item's id (a uuid)."),
+        SearchQuery,
+    ),
+    responses((status = 200, description = "The matches", body = SearchResults))
+)]
 async fn search(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -65,12 +94,26 @@ async fn search(
     Ok(HttpResponse::Ok().json(panel::search(&state.engine, &key, item, &query.q).await?))
 }
 
-#[derive(Deserialize)]
+/// Body of the link route.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct LinkBody {
+    /// The record's 15- or 18-character id.
     record_id: String,
 }
 
+/// Links a record to the issue under the item.
+#[utoipa::path(
+    post,
+    path = "/api/issues/{key}/items/{item}/link",
+    tag = "panel",
+    params(
+        ("key" = JiraIssueKey, Path, description = "The issue key, e.g. `SUP-123`."),
+        ("item" = uuid::Uuid, Path, description = "The item's id (a uuid)."),
+    ),
+    request_body = LinkBody,
+    responses((status = 200, description = "The card, now linked", body = PanelCard))
+)]
 async fn link(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -80,6 +123,17 @@ async fn link(
     Ok(HttpResponse::Ok().json(panel::link(&state.engine, &key, item, &body.record_id).await?))
 }
 
+/// Unlinks the item's record from the issue.
+#[utoipa::path(
+    delete,
+    path = "/api/issues/{key}/items/{item}/link",
+    tag = "panel",
+    params(
+        ("key" = JiraIssueKey, Path, description = "The issue key, e.g. `SUP-123`."),
+        ("item" = uuid::Uuid, Path, description = "The item's id (a uuid)."),
+    ),
+    responses((status = 200, description = "The card, now unlinked", body = PanelCard))
+)]
 async fn unlink(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -88,6 +142,17 @@ async fn unlink(
     Ok(HttpResponse::Ok().json(panel::unlink(&state.engine, &key, item).await?))
 }
 
+/// Reads the linked record's values again.
+#[utoipa::path(
+    post,
+    path = "/api/issues/{key}/items/{item}/refresh",
+    tag = "panel",
+    params(
+        ("key" = JiraIssueKey, Path, description = "The issue key, e.g. `SUP-123`."),
+        ("item" = uuid::Uuid, Path, description = "The item's id (a uuid)."),
+    ),
+    responses((status = 200, description = "The card, refreshed", body = PanelCard))
+)]
 async fn refresh(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,

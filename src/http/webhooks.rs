@@ -204,6 +204,23 @@ fn short_string(v: Option<&Value>) -> Option<String> {
 }
 
 /// `POST /webhooks/jira`.
+#[utoipa::path(
+    post,
+    path = "/webhooks/jira",
+    tag = "webhooks",
+    params(
+        ("X-Hub-Signature" = String, Header, description = "`sha256=<hex>`: HMAC-SHA256 of the raw body with the webhook secret"),
+        ("X-Atlassian-Webhook-Identifier" = Option<String>, Header, description = "Jira's delivery id; its retries repeat it"),
+    ),
+    request_body(content = serde_json::Value, description = "A Jira webhook delivery"),
+    responses(
+        (status = 200, description = "`accepted` (recorded), `duplicate` or `ignored`, with the event name", body = serde_json::Value),
+        (status = 400, description = "The body is not JSON", body = super::errors::ErrorBody),
+        (status = 401, description = "The signature is missing or wrong", body = super::errors::ErrorBody),
+        (status = 413, description = "The body is too large", body = super::errors::ErrorBody),
+    ),
+    security(())
+)]
 pub async fn receive(
     state: web::Data<AppState>,
     req: HttpRequest,

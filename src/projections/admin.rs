@@ -25,7 +25,7 @@ pub struct AdminView;
 pub const NAME: &str = "admin";
 
 /// One run of one item.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RunRow {
     /// The run.
     pub run_id: Uuid,
@@ -42,7 +42,7 @@ pub struct RunRow {
 }
 
 /// Something an admin should look at.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Attention {
     /// The link.
     pub link_id: LinkId,

@@ -49,7 +49,7 @@ impl PanelItem {
 }
 
 /// Status context shown on a card.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CardStatus {
     /// Salesforce's value.
     pub salesforce_value: Option<String>,
@@ -64,7 +64,7 @@ pub struct CardStatus {
 }
 
 /// A failure shown on a card.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CardFailure {
     /// The operation.
     pub operation: String,

@@ -227,7 +227,7 @@ pub async fn jira_metadata(
 }
 
 /// One object in the admin picker.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ObjectEntry {
     /// API name.
     pub name: String,
@@ -242,7 +242,7 @@ pub struct ObjectEntry {
 }
 
 /// A module and its objects.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ModuleGroup {
     /// `service_cloud`, `crm`, …
     pub module: Module,
@@ -284,7 +284,7 @@ pub async fn objects_by_module(engine: &Engine) -> Result<Vec<ModuleGroup>, Sync
 }
 
 /// One field in the admin picker.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FieldEntry {
     /// API name.
     pub name: String,

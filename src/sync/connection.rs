@@ -20,7 +20,7 @@ use crate::events::store::ExpectedVersion;
 use crate::events::{decode, encode, streams, Meta};
 
 /// `PUT /api/admin/connection` body.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectRequest {
     /// Login URL: login, test or My Domain.
@@ -28,11 +28,12 @@ pub struct ConnectRequest {
     /// The External Client App's consumer key.
     pub client_id: String,
     /// Its consumer secret.
+    #[schema(value_type = String, write_only)]
     pub client_secret: SecretString,
 }
 
 /// What the admin page shows of the connection.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ConnectionSummary {
     /// `connected` or `not_connected`.
     pub status: &'static str,
@@ -53,7 +54,7 @@ pub struct ConnectionSummary {
 }
 
 /// API usage as shown.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ApiUsageView {
     /// Calls used in the rolling 24 hours.
     pub used: u64,

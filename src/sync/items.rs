@@ -30,7 +30,7 @@ use crate::projections::{read_json, scan_json};
 const VIEW_WAIT: Duration = Duration::from_secs(5);
 
 /// The "Latest Sync" column.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum LatestSync {
     /// Display-only items never sync.
@@ -61,7 +61,7 @@ pub enum LatestSync {
 }
 
 /// One row of the Smart Connected Items table.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ItemRow {
     /// Id.
     pub id: ItemId,
@@ -94,7 +94,7 @@ pub struct ItemRow {
 }
 
 /// An item with its attention list and recent runs.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ItemDetail {
     /// The row.
     #[serde(flatten)]

@@ -30,7 +30,7 @@ use crate::projections::{read_json, scan_json};
 const VIEW_WAIT: Duration = Duration::from_secs(5);
 
 /// One row of a card's preview table.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PreviewRow {
     /// Field API name.
     pub field: String,
@@ -41,7 +41,7 @@ pub struct PreviewRow {
 }
 
 /// Whether the card offers Unlink.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UnlinkAction {
     /// Unlink is offered.
     pub allowed: bool,
@@ -50,7 +50,7 @@ pub struct UnlinkAction {
 }
 
 /// The linked record of a card.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LinkedRecord {
     /// The link.
     pub link_id: LinkId,
@@ -83,7 +83,7 @@ pub struct LinkedRecord {
 }
 
 /// One card of the panel: one Smart Connected Item.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PanelCard {
     /// The item.
     pub item_id: ItemId,
@@ -106,7 +106,7 @@ pub struct PanelCard {
 }
 
 /// The panel of one issue.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Panel {
     /// The issue.
     pub issue_key: JiraIssueKey,
@@ -242,7 +242,7 @@ async fn one_card(
 }
 
 /// One search result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SearchHit {
     /// The record id.
     pub id: SalesforceId,
@@ -251,7 +251,7 @@ pub struct SearchHit {
 }
 
 /// Search results with the fields that were searched.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SearchResults {
     /// Matches.
     pub results: Vec<SearchHit>,

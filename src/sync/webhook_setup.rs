@@ -8,7 +8,7 @@ use crate::domain::escape::jql_quote;
 use crate::http::webhooks::HANDLED_EVENTS;
 
 /// What was registered.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Registration {
     /// Jira's webhook id.
     pub id: u64,

@@ -11,6 +11,24 @@ fn record(value: Value) -> Map<String, Value> {
 }
 
 #[test]
+fn names_of_any_text_are_judged_without_panicking() {
+    for name in [
+        "éé",
+        "é__c",
+        "Ω",
+        "ab€",
+        "日本語__c",
+        "€__c",
+        "x\u{301}\u{301}",
+    ] {
+        let _ = module_of(name);
+    }
+    assert!(is_custom_object("Widgét__c"));
+    assert!(!is_custom_object("éé"));
+    assert!(!is_custom_object("€"));
+}
+
+#[test]
 fn modules_group_the_curated_objects() {
     assert_eq!(module_of("Case"), Some(Module::ServiceCloud));
     for o in ["Account", "Contact", "Lead", "Opportunity"] {
