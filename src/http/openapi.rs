@@ -3,7 +3,8 @@
 //! The document is generated, not written: each handler carries a `#[utoipa::path]` annotation
 //! naming its route, parameters and answers, and the request and response bodies are the very
 //! types the handlers (de)serialize, deriving their schemas. Each route module contributes its
-//! part ([`super::admin::AdminApi`], [`super::panel::PanelApi`], [`super::audit::AuditApi`]);
+//! part ([`super::admin::AdminApi`], [`super::panel::PanelApi`], [`super::audit::AuditApi`],
+//! [`super::secrets::SecretsApi`]);
 //! this module merges them with the open routes and then states, once for every route under
 //! `/api`, what the guard and the shared extractors add: the admin token (or the page session)
 //! as security, and the refusals any such route can answer, all in the one [`ErrorBody`] shape.
@@ -89,6 +90,7 @@ const REFUSALS: &[(u16, &str)] = &[
         (name = "items", description = "Smart Connected Items, their runs and dead letters"),
         (name = "panel", description = "The issue panel: cards, search, link, refresh, unlink"),
         (name = "audit", description = "The raw log and link histories"),
+        (name = "secrets", description = "Jira credentials kept in the encrypted vault"),
         (name = "health", description = "Liveness, readiness and metrics"),
         (name = "webhooks", description = "Jira's signed deliveries"),
         (name = "meta", description = "This document"),
@@ -105,6 +107,7 @@ impl Modify for Guarded {
         doc.merge(super::admin::AdminApi::openapi());
         doc.merge(super::panel::PanelApi::openapi());
         doc.merge(super::audit::AuditApi::openapi());
+        doc.merge(super::secrets::SecretsApi::openapi());
         let components = doc.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             ADMIN_TOKEN,

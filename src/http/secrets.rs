@@ -8,12 +8,51 @@
 
 use actix_web::{web, HttpResponse};
 use secrecy::SecretString;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::{OpenApi, ToSchema};
 
 use super::ApiError;
 use crate::secrets::{check_vault_value, VaultValueError, JIRA_SECRETS};
 use crate::startup::AppState;
+
+/// The secrets routes' part of the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(paths(list, put, delete))]
+pub struct SecretsApi;
+
+/// The path parameter naming a secret.
+const SECRET_NAME: &str =
+    "The secret: `jira.api_token`, `jira.bearer_token` or `jira.webhook_secret`.";
+
+/// Where one secret comes from (never its value).
+#[derive(Serialize, ToSchema)]
+struct SecretSource {
+    /// The secret's configuration key.
+    name: &'static str,
+    /// What sfjira uses now: `configuration`, `vault` or `unset`.
+    in_use_from: &'static str,
+    /// Whether the vault holds a value for it.
+    stored_in_vault: bool,
+}
+
+/// Answer of `GET /api/admin/secrets`.
+#[derive(Serialize, ToSchema)]
+struct SecretList {
+    /// One entry per secret the vault can hold.
+    secrets: Vec<SecretSource>,
+}
+
+/// Answer of `PUT` and `DELETE /api/admin/secrets/{name}`.
+#[derive(Serialize, ToSchema)]
+struct SecretStored {
+    /// The secret's configuration key.
+    name: &'static str,
+    /// Whether the vault now holds a value for it.
+    stored_in_vault: bool,
+    /// When the change takes effect: `at the next start`.
+    applies: &'static str,
+}
 
 /// Registers the routes on the (already guarded) `/api` scope.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -25,9 +64,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Body of `PUT /api/admin/secrets/{name}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PutSecret {
+    /// The secret's value (at least 32 characters for the webhook secret).
+    #[schema(value_type = String)]
     value: SecretString,
 }
 
@@ -52,6 +93,12 @@ fn known(name: &str) -> Result<&'static str, ApiError> {
         })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/secrets",
+    tag = "secrets",
+    responses((status = 200, description = "Where each secret comes from", body = SecretList))
+)]
 async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let mut secrets = Vec::new();
     for name in JIRA_SECRETS {
@@ -68,11 +115,23 @@ async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
         } else {
             "unset"
         };
-        secrets.push(json!({"name": name, "in_use_from": source, "stored_in_vault": stored}));
+        secrets.push(SecretSource {
+            name,
+            in_use_from: source,
+            stored_in_vault: stored,
+        });
     }
-    Ok(HttpResponse::Ok().json(json!({ "secrets": secrets })))
+    Ok(HttpResponse::Ok().json(SecretList { secrets }))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/admin/secrets/{name}",
+    tag = "secrets",
+    params(("name" = String, Path, description = SECRET_NAME)),
+    request_body = PutSecret,
+    responses((status = 200, description = "Stored; used from the next start", body = SecretStored))
+)]
 async fn put(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -99,13 +158,20 @@ async fn put(
         .put(name, &body.value)
         .map_err(ApiError::internal)?;
     tracing::info!(secret = name, "secret stored in the vault");
-    Ok(HttpResponse::Ok().json(json!({
-        "name": name,
-        "stored_in_vault": true,
-        "applies": "at the next start",
-    })))
+    Ok(HttpResponse::Ok().json(SecretStored {
+        name,
+        stored_in_vault: true,
+        applies: "at the next start",
+    }))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/admin/secrets/{name}",
+    tag = "secrets",
+    params(("name" = String, Path, description = SECRET_NAME)),
+    responses((status = 200, description = "Erased; the change applies at the next start", body = SecretStored))
+)]
 async fn delete(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -123,9 +189,9 @@ async fn delete(
         ));
     }
     tracing::info!(secret = name, "secret erased from the vault");
-    Ok(HttpResponse::Ok().json(json!({
-        "name": name,
-        "stored_in_vault": false,
-        "applies": "at the next start",
-    })))
+    Ok(HttpResponse::Ok().json(SecretStored {
+        name,
+        stored_in_vault: false,
+        applies: "at the next start",
+    }))
 }

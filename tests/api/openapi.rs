@@ -382,6 +382,26 @@ async fn every_documented_operation_answers_as_the_document_says() {
         .await;
     api.call(M::GET, "/api/audit/events?limit=0", None).await;
 
+    // Secrets in the vault: the webhook secret is set in the configuration here, so storing it
+    // is refused; the API token is not, so it can be stored and erased.
+    api.ok(M::GET, "/api/admin/secrets", None).await;
+    let (status, _) = api
+        .call(
+            M::PUT,
+            "/api/admin/secrets/jira.webhook_secret",
+            Some(json!({"value": "a-webhook-secret-of-at-least-32-characters"})),
+        )
+        .await;
+    assert_eq!(status, 409);
+    api.ok(
+        M::PUT,
+        "/api/admin/secrets/jira.bearer_token",
+        Some(json!({"value": "a-bearer-token-of-at-least-32-characters"})),
+    )
+    .await;
+    api.ok(M::DELETE, "/api/admin/secrets/jira.bearer_token", None)
+        .await;
+
     // Webhooks: registration and a signed delivery.
     api.ok(M::POST, "/api/admin/jira/webhook", Some(json!({})))
         .await;
