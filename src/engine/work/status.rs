@@ -10,14 +10,16 @@ use super::{issue_of, record_failure, ItemSnapshot, WorkOutcome};
 use crate::actors::link::{LinkError, LinkSession};
 use crate::connectors::jira::{Issue, Transition};
 use crate::connectors::salesforce::Record;
+use crate::domain::link::events::{
+    operations, LinkEvent, StatusNotWritten, StatusReason, StatusWon,
+};
 use crate::domain::side::Side;
 use crate::domain::status::{
     decide_status_winner, match_jira_status, match_salesforce_status, statuses_correspond,
     JiraStatus, SalesforceStatusValue, StatusCategory, StatusDecisionInput, StatusSnapshot,
 };
-use crate::events::link::{operations, LinkEvent, StatusNotWritten, StatusReason, StatusWon};
-use crate::sync::fetch::{modstamp, record_id};
-use crate::sync::{catalogue, Engine, SyncError};
+use crate::engine::fetch::{modstamp, record_id};
+use crate::engine::{metadata, Engine, SyncError};
 
 fn jira_status(status: &crate::connectors::jira::Status) -> JiraStatus {
     JiraStatus {
@@ -43,7 +45,7 @@ pub async fn salesforce_values(
     field: &str,
 ) -> Result<Vec<SalesforceStatusValue>, SyncError> {
     if object == "Case" && field == "Status" {
-        let statuses = catalogue::case_statuses(engine).await?;
+        let statuses = metadata::case_statuses(engine).await?;
         return Ok(statuses
             .iter()
             .map(|s| SalesforceStatusValue {
@@ -54,7 +56,7 @@ pub async fn salesforce_values(
             })
             .collect());
     }
-    let describe = catalogue::describe(engine, object).await?;
+    let describe = metadata::describe(engine, object).await?;
     let values = describe
         .as_ref()
         .and_then(|d| d.field(field))
