@@ -1,23 +1,20 @@
-//! The status race for one link: the first sync initialises Jira from Salesforce; afterwards the
-//! side whose status changed later wins, whatever the direction of field mappings. The closest
-//! safe status is chosen by name, then by category; when there is none, nothing is written and
-//! the reason is recorded. Cases close only through a `CaseStatus` value marked closed.
+//! The status race for one link, observe → decide → act: read what both sides show (the record
+//! as the caller read it, the issue with its changelog unless the caller has it, the reachable
+//! transitions), let [`plan_status`] decide, and perform its plan. The rule itself (first sync
+//! from Salesforce, later change wins, closest safe status) lives in
+//! [`crate::domain::plan::status`].
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use super::{issue_of, record_failure, ItemSnapshot, WorkOutcome};
 use crate::actors::link::{LinkError, LinkSession};
-use crate::connectors::jira::{Issue, Transition};
+use crate::connectors::jira::Issue;
 use crate::connectors::salesforce::Record;
-use crate::domain::link::events::{
-    operations, LinkEvent, StatusNotWritten, StatusReason, StatusWon,
-};
-use crate::domain::side::Side;
-use crate::domain::status::{
-    decide_status_winner, match_jira_status, match_salesforce_status, statuses_correspond,
-    JiraStatus, SalesforceStatusValue, StatusCategory, StatusDecisionInput, StatusSnapshot,
-};
+use crate::domain::link::events::operations;
+use crate::domain::plan::status::{plan_status, Reachable, StatusObservation};
+use crate::domain::plan::{Effect, Plan};
+use crate::domain::status::{JiraStatus, SalesforceStatusValue, StatusCategory};
 use crate::engine::fetch::{modstamp, record_id};
 use crate::engine::{metadata, Engine, SyncError};
 
@@ -74,80 +71,6 @@ pub async fn salesforce_values(
     Ok(values)
 }
 
-struct Sides {
-    sf_value: SalesforceStatusValue,
-    sf_values: Vec<SalesforceStatusValue>,
-    sf_changed_at: Option<DateTime<Utc>>,
-    current: JiraStatus,
-    jira_changed_at: Option<DateTime<Utc>>,
-    reachable: Vec<(JiraStatus, Transition)>,
-}
-
-async fn read_sides(
-    engine: &Engine,
-    session: &LinkSession,
-    item: &ItemSnapshot,
-    record: &Record,
-    issue: Option<&Issue>,
-    field: &str,
-) -> Result<Option<Sides>, SyncError> {
-    let Some(key) = issue_of(session) else {
-        return Ok(None);
-    };
-    let Some(value) = record
-        .get(field)
-        .and_then(Value::as_str)
-        .map(str::to_string)
-    else {
-        return Ok(None);
-    };
-    let sf_values = salesforce_values(engine, &item.definition.object, field).await?;
-    let sf_value = sf_values
-        .iter()
-        .find(|v| v.value == value)
-        .cloned()
-        .unwrap_or(SalesforceStatusValue {
-            value: value.clone(),
-            label: value.clone(),
-            is_closed: None,
-            is_default: false,
-        });
-    let jira = engine.jira()?;
-    let read;
-    let issue = match issue {
-        Some(issue) => issue,
-        None => {
-            read = jira
-                .get_issue(&key, STATUS_FIELDS, &["changelog"], &[])
-                .await?;
-            &read
-        }
-    };
-    let Some(current) = issue.status().map(|s| jira_status(&s)) else {
-        return Ok(None);
-    };
-    let reachable = jira
-        .transitions(&key)
-        .await?
-        .into_iter()
-        .filter(|t| t.is_available)
-        .map(|t| (jira_status(&t.to), t))
-        .collect();
-    let remembered = session.state().status.as_ref();
-    let sf_changed_at = match remembered {
-        Some(m) if m.salesforce_value.as_deref() == Some(value.as_str()) => m.salesforce_changed_at,
-        _ => modstamp(record),
-    };
-    Ok(Some(Sides {
-        sf_value,
-        sf_values,
-        sf_changed_at,
-        current,
-        jira_changed_at: last_status_change(issue),
-        reachable,
-    }))
-}
-
 /// The issue fields the status race reads (with `expand=changelog`); a caller that already read
 /// the issue with them passes it to [`sync`] instead of having it read again.
 pub const STATUS_FIELDS: &[&str] = &["status", "created", "updated"];
@@ -172,14 +95,15 @@ pub async fn sync(
     else {
         return Ok(());
     };
-    let sides = match read_sides(engine, session, item, record, issue, &field).await {
-        Ok(Some(sides)) => sides,
+    let observed = match observe(engine, session, item, record, issue, &field).await {
+        Ok(Some(observed)) => observed,
         Ok(None) => return Ok(()),
         Err(error) => {
             return record_failure(engine, session, outcome, operations::STATUS, &error).await
         }
     };
-    if let Err(error) = settle(engine, session, item, record, &field, sides, outcome).await {
+    let plan = plan_status(session.state(), &item.definition, &observed);
+    if let Err(error) = execute(engine, session, item, record, plan, outcome).await {
         match error {
             SyncError::Link(e) => return Err(e),
             other => record_failure(engine, session, outcome, operations::STATUS, &other).await?,
@@ -188,143 +112,89 @@ pub async fn sync(
     Ok(())
 }
 
-async fn settle(
+/// Reads what both sides show of the status; `None` when the link or the value is missing.
+async fn observe(
+    engine: &Engine,
+    session: &LinkSession,
+    item: &ItemSnapshot,
+    record: &Record,
+    issue: Option<&Issue>,
+    field: &str,
+) -> Result<Option<StatusObservation>, SyncError> {
+    let Some(key) = issue_of(session) else {
+        return Ok(None);
+    };
+    let Some(value) = record.get(field).and_then(Value::as_str) else {
+        return Ok(None);
+    };
+    let salesforce_values = salesforce_values(engine, &item.definition.object, field).await?;
+    let jira = engine.jira()?;
+    let read;
+    let issue = match issue {
+        Some(issue) => issue,
+        None => {
+            read = jira
+                .get_issue(&key, STATUS_FIELDS, &["changelog"], &[])
+                .await?;
+            &read
+        }
+    };
+    let Some(current) = issue.status().map(|s| jira_status(&s)) else {
+        return Ok(None);
+    };
+    let reachable = jira
+        .transitions(&key)
+        .await?
+        .into_iter()
+        .filter(|t| t.is_available)
+        .map(|t| Reachable {
+            status: jira_status(&t.to),
+            transition_id: t.id,
+        })
+        .collect();
+    Ok(Some(StatusObservation {
+        salesforce_value: value.to_string(),
+        salesforce_values,
+        record_modstamp: modstamp(record),
+        jira_status: current,
+        jira_changed_at: last_status_change(issue),
+        reachable,
+    }))
+}
+
+/// Performs the plan's writes, then records its events.
+async fn execute(
     engine: &Engine,
     session: &mut LinkSession,
     item: &ItemSnapshot,
     record: &Record,
-    field: &str,
-    sides: Sides,
+    plan: Plan,
     outcome: &mut WorkOutcome,
 ) -> Result<(), SyncError> {
-    let initialised = session.state().status.is_some();
-    let jira_statuses: Vec<JiraStatus> = std::iter::once(sides.current.clone())
-        .chain(sides.reachable.iter().map(|(s, _)| s.clone()))
-        .collect();
-    let aligned = statuses_correspond(
-        &sides.sf_value,
-        &sides.sf_values,
-        &sides.current,
-        &jira_statuses,
-        &item.definition.object,
-    );
-    let decision = decide_status_winner(&StatusDecisionInput {
-        initialised,
-        salesforce: StatusSnapshot {
-            value: sides.sf_value.value.clone(),
-            changed_at: sides.sf_changed_at,
-        },
-        jira: StatusSnapshot {
-            value: sides.current.name.clone(),
-            changed_at: sides.jira_changed_at,
-        },
-        already_aligned: aligned,
-    });
-    let reason = if initialised {
-        StatusReason::LaterChange
-    } else {
-        StatusReason::Initial
-    };
-    let won = |winner: Side, written: Option<String>| {
-        LinkEvent::StatusWon(StatusWon {
-            winner,
-            reason,
-            salesforce_value: Some(sides.sf_value.value.clone()),
-            jira_value: Some(sides.current.name.clone()),
-            salesforce_changed_at: sides.sf_changed_at,
-            jira_changed_at: sides.jira_changed_at,
-            written,
-        })
-    };
-    let Some(winner) = decision.winner else {
-        // Aligned. Remember the values (and mark the first sync done) when memory is stale.
-        let memory = session.state().status.clone();
-        let stale = memory.as_ref().is_none_or(|m| {
-            m.salesforce_value.as_deref() != Some(sides.sf_value.value.as_str())
-                || m.jira_value.as_deref() != Some(sides.current.name.as_str())
-        });
-        if stale {
-            session.record(vec![won(Side::Salesforce, None)]).await?;
-        }
-        return Ok(());
-    };
-    match winner {
-        Side::Salesforce => {
-            let target = match match_jira_status(&sides.sf_value, &jira_statuses) {
-                Ok(t) => t.clone(),
-                Err(no) => {
-                    return not_written(session, Side::Jira, &sides.sf_value.value, no.reason).await
-                }
-            };
-            if target.id == sides.current.id {
-                session.record(vec![won(Side::Salesforce, None)]).await?;
-                return Ok(());
+    for effect in &plan.effects {
+        match effect {
+            Effect::TransitionIssue { transition_id, to } => {
+                let key = issue_of(session)
+                    .ok_or_else(|| SyncError::not_found("not_linked", "the link is gone"))?;
+                tracing::debug!(link_id = %session.link_id(), %key, to, "transitioning the issue");
+                engine.jira()?.transition(&key, transition_id).await?;
             }
-            let Some((_, transition)) = sides.reachable.iter().find(|(s, _)| s.id == target.id)
-            else {
-                let why = format!(
-                    "Jira status {} is not reachable from {} in the workflow",
-                    target.name, sides.current.name
-                );
-                return not_written(session, Side::Jira, &sides.sf_value.value, why).await;
-            };
-            let key = issue_of(session)
-                .ok_or_else(|| SyncError::not_found("not_linked", "the link is gone"))?;
-            engine.jira()?.transition(&key, &transition.id).await?;
-            outcome.statuses_written += 1;
-            session
-                .record(vec![won(Side::Salesforce, Some(target.name.clone()))])
-                .await?;
-        }
-        Side::Jira => {
-            let target = match match_salesforce_status(
-                &sides.current,
-                &sides.sf_values,
-                &item.definition.object,
-            ) {
-                Ok(v) => v.clone(),
-                Err(no) => {
-                    return not_written(session, Side::Salesforce, &sides.current.name, no.reason)
-                        .await
-                }
-            };
-            if target.value == sides.sf_value.value {
-                session.record(vec![won(Side::Jira, None)]).await?;
-                return Ok(());
+            Effect::UpdateRecordField { field, value } => {
+                let id = record_id(record).ok_or_else(|| {
+                    SyncError::not_found("record_not_found", "the record has no id")
+                })?;
+                let mut body = Map::new();
+                body.insert(field.clone(), Value::String(value.clone()));
+                engine
+                    .salesforce()?
+                    .update(&item.definition.object, &id, &body)
+                    .await?;
             }
-            let id = record_id(record)
-                .ok_or_else(|| SyncError::not_found("record_not_found", "the record has no id"))?;
-            let mut body = Map::new();
-            body.insert(field.to_string(), Value::String(target.value.clone()));
-            engine
-                .salesforce()?
-                .update(&item.definition.object, &id, &body)
-                .await?;
-            outcome.statuses_written += 1;
-            session
-                .record(vec![won(Side::Jira, Some(target.value.clone()))])
-                .await?;
         }
+        outcome.statuses_written += 1;
     }
-    Ok(())
-}
-
-async fn not_written(
-    session: &mut LinkSession,
-    target: Side,
-    source_value: &str,
-    reason: String,
-) -> Result<(), SyncError> {
-    let already = session.state().status_not_written.as_deref() == Some(reason.as_str());
-    tracing::info!(link_id = %session.link_id(), %reason, "status not written");
-    if !already {
-        session
-            .record(vec![LinkEvent::StatusNotWritten(StatusNotWritten {
-                target,
-                source_value: source_value.to_string(),
-                reason,
-            })])
-            .await?;
+    if !plan.events.is_empty() {
+        session.record(plan.events).await?;
     }
     Ok(())
 }
