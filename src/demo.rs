@@ -23,10 +23,10 @@ use crate::config::Settings;
 use crate::connectors::salesforce::SalesforceClient;
 use crate::domain::ids::{JiraIssueKey, ProjectKey};
 use crate::domain::item::{FieldMapping, ItemDefinition, ItemOptions, StatusSync, SyncMode};
+use crate::engine::connection::{self, ConnectRequest};
+use crate::engine::{items, metadata, panel, Engine};
 use crate::events::scheduler::RunTrigger;
 use crate::startup::Application;
-use crate::sync::connection::{self, ConnectRequest};
-use crate::sync::{catalogue, items, panel, Engine};
 
 /// Options of `sfjira demo`.
 #[derive(Debug, Clone)]
@@ -238,7 +238,7 @@ async fn set_up(
         Some(row) => (row.id, false),
         None => {
             let sup = ProjectKey::parse("SUP")?;
-            let types = catalogue::issue_types(engine, &sup).await?;
+            let types = metadata::issue_types(engine, &sup).await?;
             let issue_type = types
                 .iter()
                 .find(|t| t.name == "Support Request")

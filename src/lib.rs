@@ -7,15 +7,21 @@
 //!
 //! # Layout
 //!
-//! - [`domain`]: the pure sync rules (ids, the link aggregate, status matching, comment and
-//!   attachment pairing, echo detection, ADF ⇄ text). No I/O, no async.
-//! - [`events`]: the event catalogue, envelopes, upcasting and the [`events::store`] (the
-//!   `EventStore` trait, the sled implementation and an in-memory reference store).
+//! - [`domain`]: the pure sync rules (ids, the link aggregate with its events' vocabulary,
+//!   status matching, comment and attachment pairing, echo detection, ADF ⇄ text). No I/O, no
+//!   async; it imports nothing from the other modules.
+//! - [`events`]: the event catalogue (names, versions, the other streams' events), envelopes,
+//!   codec, upcasting and the [`events::store`] (the `EventStore` trait, the sled
+//!   implementation and an in-memory reference store).
 //! - [`actors`]: link actors, the link registry, the reconciliation scheduler and the projection
 //!   runners, with a diagram of who supervises whom.
 //! - [`connectors`]: typed Salesforce and Jira REST clients with retry classification.
 //! - [`projections`]: read models (issue panel, admin view, audit timeline) rebuilt from the log.
 //! - [`audit`]: hash-chain verification and replay of a stream as a timeline.
+//! - [`engine`]: what handlers and the scheduler call: the connection, items, the panel's
+//!   operations, reconciliation, the webhook inbox, and in `engine::work` the units a link's
+//!   actor runs, in folders named for their direction (`salesforce_to_jira`,
+//!   `jira_to_salesforce`).
 //! - [`http`]: actix-web routes and the single error-to-response mapping.
 //! - [`config`] and [`startup`]: typed settings and the application wiring.
 #![forbid(unsafe_code)]
@@ -27,11 +33,11 @@ pub mod config;
 pub mod connectors;
 pub mod demo;
 pub mod domain;
+pub mod engine;
 pub mod events;
 pub mod http;
 pub mod metrics;
 pub mod projections;
 pub mod secrets;
 pub mod startup;
-pub mod sync;
 pub mod telemetry;

@@ -18,10 +18,10 @@ use tokio_util::sync::CancellationToken;
 use crate::actors::{BackgroundRuntime, LinkRegistry, Scheduler};
 use crate::config::Settings;
 use crate::connectors::jira::JiraClient;
+use crate::engine::{Engine, EngineReconciler};
 use crate::events::store::{EventStore, SledEventStore, SledStoreOptions, StoreError};
 use crate::metrics::Metrics;
 use crate::projections::{links, ProjectionError, Projections};
-use crate::sync::{Engine, EngineReconciler};
 
 /// Why the application could not start.
 #[derive(Debug, thiserror::Error)]
@@ -148,13 +148,13 @@ impl Application {
             vault,
             jira,
         ));
-        crate::sync::connection::restore(&engine)
+        crate::engine::connection::restore(&engine)
             .await
             .map_err(|e| StartupError::Config(format!("salesforce connection: {e}")))?;
         {
             let engine = engine.clone();
             let cancel = cancel.clone();
-            runtime.spawn(async move { crate::sync::inbox::run(engine, cancel).await });
+            runtime.spawn(async move { crate::engine::inbox::run(engine, cancel).await });
         }
         let reconciler = Arc::new(EngineReconciler::new(engine.clone()));
         let scheduler = {

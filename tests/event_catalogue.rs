@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 use serde_json::Value;
-use sfjira::events::link::{LinkEvent, LinkOrigin, Trigger};
+use sfjira::domain::link::events::{LinkEvent, LinkOrigin, Trigger};
 use sfjira::events::store::{RecordedEvent, StreamId};
 use sfjira::events::{upcast, AnyEvent, EVENT_TYPES};
 

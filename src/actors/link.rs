@@ -15,8 +15,8 @@ use async_trait::async_trait;
 use tracing::Instrument;
 
 use crate::domain::ids::LinkId;
+use crate::domain::link::events::LinkEvent;
 use crate::domain::link::{decide, evolve, LinkCommand, LinkRefusal, LinkState};
-use crate::events::link::LinkEvent;
 use crate::events::store::{EventStore, ExpectedVersion, StoreError, StreamId};
 use crate::events::{decode, encode, streams, DecodeError, Meta};
 use crate::metrics::Metrics;

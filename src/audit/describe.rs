@@ -7,13 +7,13 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::fields::FieldReason;
-use crate::domain::side::Side;
-use crate::events::connection::ConnectionEvent;
-use crate::events::item::ItemEvent;
-use crate::events::link::{
+use crate::domain::link::events::{
     LinkEvent, LinkOrigin, RemoteOperation, SalesforceCommentKind, Settlement, StatusReason,
     Trigger,
 };
+use crate::domain::side::Side;
+use crate::events::connection::ConnectionEvent;
+use crate::events::item::ItemEvent;
 use crate::events::scheduler::{ItemOutcome, RunTrigger, SchedulerEvent};
 use crate::events::webhook::WebhookEvent;
 use crate::events::AnyEvent;

@@ -12,8 +12,8 @@ use uuid::Uuid;
 
 use super::describe::{describe, Description};
 use crate::domain::ids::{JiraIssueKey, LinkId, SalesforceId};
+use crate::domain::link::events::LinkEvent;
 use crate::domain::link::{evolve, LinkState};
-use crate::events::link::LinkEvent;
 use crate::events::store::{EventStore, RecordedEvent, StoreError, StreamId};
 use crate::events::{streams, AnyEvent, DecodeError};
 

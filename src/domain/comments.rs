@@ -263,7 +263,7 @@ fn parse_part_tag(line: &str) -> Option<(usize, usize)> {
     (1..=n).contains(&i).then_some((i, n))
 }
 
-pub use crate::events::link::LinkOrigin;
+pub use crate::domain::link::events::LinkOrigin;
 
 /// How a link note spells the origin.
 fn origin_text(origin: LinkOrigin) -> &'static str {

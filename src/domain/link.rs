@@ -5,13 +5,15 @@
 //! the events that should be appended, or a refusal that says why — it never performs I/O; the
 //! link actor does that around it.
 
+pub mod events;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::ids::{ItemId, JiraIssueKey, SalesforceId};
-use crate::events::link::{
+use events::{
     LinkEvent, LinkOrigin, Linked, RecordObserved, RemoteWriteIntended, SyncFailed, Trigger,
     Unlinked,
 };
@@ -375,7 +377,7 @@ mod tests {
     }
 
     fn pushed(value: &str, replaced: &str, before: u32) -> LinkEvent {
-        LinkEvent::FieldPushed(crate::events::link::FieldPushed {
+        LinkEvent::FieldPushed(events::FieldPushed {
             jira_field: "summary".into(),
             salesforce_field: "Subject".into(),
             value: value.into(),

@@ -10,6 +10,7 @@ pub mod fields;
 pub mod ids;
 pub mod item;
 pub mod link;
+pub mod plan;
 pub mod side;
 pub mod status;
 pub mod unknown_outcome;

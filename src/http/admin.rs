@@ -11,14 +11,14 @@ use super::ApiError;
 use crate::actors::scheduler::{Scheduler, SchedulerError};
 use crate::domain::ids::{ItemId, LinkId, ProjectKey};
 use crate::domain::item::{ItemDefinition, Problem};
+use crate::engine::connection::{self, ConnectRequest, ConnectionSummary};
+use crate::engine::items::{ItemDetail, ItemRow};
+use crate::engine::metadata::{FieldEntry, ModuleGroup};
+use crate::engine::webhook_setup::Registration;
+use crate::engine::{deadletters, items, metadata, SyncError};
 use crate::events::scheduler::{ItemRun, RunTrigger};
 use crate::projections::admin::Attention;
 use crate::startup::AppState;
-use crate::sync::catalogue::{FieldEntry, ModuleGroup};
-use crate::sync::connection::{self, ConnectRequest, ConnectionSummary};
-use crate::sync::items::{ItemDetail, ItemRow};
-use crate::sync::webhook_setup::Registration;
-use crate::sync::{catalogue, deadletters, items, SyncError};
 
 /// The admin routes' part of the OpenAPI document.
 #[derive(OpenApi)]
@@ -240,7 +240,7 @@ async fn register_webhook(
             details: json!({"url": url}),
         });
     }
-    let registration = crate::sync::webhook_setup::register(&state.engine, &url).await?;
+    let registration = crate::engine::webhook_setup::register(&state.engine, &url).await?;
     Ok(HttpResponse::Created().json(registration))
 }
 
@@ -312,7 +312,7 @@ struct Objects {
     responses((status = 200, description = "The object picker", body = Objects))
 )]
 async fn objects(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let modules = catalogue::objects_by_module(&state.engine).await?;
+    let modules = metadata::objects_by_module(&state.engine).await?;
     Ok(HttpResponse::Ok().json(Objects { modules }))
 }
 
@@ -338,7 +338,7 @@ async fn object_fields(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let name = path.into_inner();
-    let fields = catalogue::object_fields(&state.engine, &name)
+    let fields = metadata::object_fields(&state.engine, &name)
         .await?
         .ok_or_else(|| {
             ApiError::not_found(
@@ -383,7 +383,7 @@ struct Projects {
     responses((status = 200, description = "The project picker", body = Projects))
 )]
 async fn projects(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let projects = catalogue::jira_projects(&state.engine).await?;
+    let projects = metadata::jira_projects(&state.engine).await?;
     let projects = projects
         .iter()
         .map(|p| ProjectEntry {
@@ -427,7 +427,7 @@ async fn issue_types(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let key = project_key(&path)?;
-    let types = catalogue::issue_types(&state.engine, &key).await?;
+    let types = metadata::issue_types(&state.engine, &key).await?;
     let issue_types = types
         .iter()
         .filter(|t| !t.subtask)
@@ -488,7 +488,7 @@ async fn issue_type_fields(
 ) -> Result<HttpResponse, ApiError> {
     let (key, type_id) = path.into_inner();
     let key = project_key(&key)?;
-    let meta = catalogue::create_meta(&state.engine, &key, &type_id).await?;
+    let meta = metadata::create_meta(&state.engine, &key, &type_id).await?;
     let fields = meta
         .iter()
         .map(|f| ScreenFieldEntry {

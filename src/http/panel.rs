@@ -7,8 +7,8 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::ApiError;
 use crate::domain::ids::{ItemId, JiraIssueKey};
+use crate::engine::panel::{self, Panel, PanelCard, SearchResults};
 use crate::startup::AppState;
-use crate::sync::panel::{self, Panel, PanelCard, SearchResults};
 
 /// The panel routes' part of the OpenAPI document.
 #[derive(OpenApi)]

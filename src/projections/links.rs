@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Projection, ProjectionError, Rows};
 use crate::domain::ids::{ItemId, JiraIssueKey, LinkId, SalesforceId};
-use crate::events::link::{LinkEvent, LinkOrigin};
+use crate::domain::link::events::{LinkEvent, LinkOrigin};
 use crate::events::store::RecordedEvent;
 use crate::events::{streams, AnyEvent};
 

@@ -13,9 +13,9 @@ use serde_json::Value;
 use super::{Projection, ProjectionError, Rows};
 use crate::domain::ids::{ItemId, JiraIssueKey, LinkId, ProjectKey, SalesforceId};
 use crate::domain::item::{ItemDefinition, SyncMode};
+use crate::domain::link::events::{LinkEvent, LinkOrigin};
 use crate::domain::side::Side;
 use crate::events::item::{ItemContext, ItemEvent};
-use crate::events::link::{LinkEvent, LinkOrigin};
 use crate::events::store::RecordedEvent;
 use crate::events::{streams, AnyEvent};
 

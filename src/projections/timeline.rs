@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::{Projection, ProjectionError, Rows};
 use crate::audit::describe::{describe, Description};
 use crate::domain::ids::{JiraIssueKey, LinkId, SalesforceId};
-use crate::events::link::LinkEvent;
+use crate::domain::link::events::LinkEvent;
 use crate::events::store::RecordedEvent;
 use crate::events::{streams, AnyEvent};
 

@@ -9,7 +9,7 @@ use parking_lot::Mutex;
 use sfjira::actors::link::{LinkError, LinkSession, LinkWork};
 use sfjira::actors::scheduler::{IsRunning, Reconciler, Scheduler, SchedulerError};
 use sfjira::domain::ids::{ItemId, LinkId, SalesforceId};
-use sfjira::events::link::{LinkEvent, LinkOrigin, SyncFailed};
+use sfjira::domain::link::events::{LinkEvent, LinkOrigin, SyncFailed};
 use sfjira::events::scheduler::{ItemOutcome, ItemRun, RunCounts, RunTrigger};
 use sfjira::events::store::{EventStore, MemoryEventStore};
 use sfjira::events::{streams, Meta};

@@ -1,7 +1,7 @@
 //! The audit routes: the raw log as NDJSON and one link's history.
 
 use sfjira::domain::ids::ItemId;
-use sfjira::events::link::LinkOrigin;
+use sfjira::domain::link::events::LinkOrigin;
 use sfjira::events::store::RecordedEvent;
 
 use crate::helpers::spawn_app;
@@ -63,7 +63,7 @@ async fn a_link_history_tells_what_happened_up_to_a_point() {
         .run(
             link,
             sfjira::actors::link::Execute(sfjira::domain::link::LinkCommand::Unlink {
-                trigger: sfjira::events::link::Trigger::Panel,
+                trigger: sfjira::domain::link::events::Trigger::Panel,
                 reason: Some("wrong case".into()),
             }),
             sfjira::events::Meta::default(),

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 use sfjira::actors::link::Execute;
 use sfjira::domain::ids::{ItemId, JiraIssueKey, LinkId, SalesforceId};
+use sfjira::domain::link::events::{LinkOrigin, Trigger};
 use sfjira::domain::link::LinkCommand;
-use sfjira::events::link::{LinkOrigin, Trigger};
 use sfjira::events::Meta;
 
 use crate::world::{connected_world, World};

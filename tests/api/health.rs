@@ -36,7 +36,7 @@ async fn metrics_export_appends_latency_lag_and_actors() {
         sfjira::domain::ids::ItemId::new(),
         "SUP-1",
         "500xx000000bQ2L",
-        sfjira::events::link::LinkOrigin::Manual,
+        sfjira::domain::link::events::LinkOrigin::Manual,
     )
     .await;
     app.settle().await;

@@ -7,8 +7,8 @@ use std::time::Duration;
 use sfjira::actors::link::Execute;
 use sfjira::config::Settings;
 use sfjira::domain::ids::{ItemId, JiraIssueKey, LinkId, SalesforceId};
+use sfjira::domain::link::events::{LinkOrigin, Trigger};
 use sfjira::domain::link::LinkCommand;
-use sfjira::events::link::{LinkOrigin, Trigger};
 use sfjira::events::Meta;
 use sfjira::startup::{AppState, Application};
 

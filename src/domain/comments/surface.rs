@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use crate::domain::catalog::CommentModel;
 use crate::domain::ids::SalesforceId;
-use crate::events::link::SalesforceCommentKind;
+use crate::domain::link::events::SalesforceCommentKind;
 
 /// The kind of comment sfjira writes on a record of an object with `model`; `None` when the
 /// object takes no comments.

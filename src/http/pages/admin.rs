@@ -11,10 +11,10 @@ use maud::{html, Markup};
 
 use super::layout::{self, hidden, lozenge, when, Nav, Tone};
 use super::{PageError, Viewer};
+use crate::engine::connection::{self, ConnectionSummary};
+use crate::engine::items::{self, ItemRow, LatestSync};
 use crate::events::scheduler::RunCounts;
 use crate::startup::AppState;
-use crate::sync::connection::{self, ConnectionSummary};
-use crate::sync::items::{self, ItemRow, LatestSync};
 
 /// `GET /admin`.
 pub async fn page(viewer: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {

@@ -18,12 +18,12 @@ use super::admin::{counts_text, latest_sync};
 use super::layout::{self, hidden, lozenge, when, Nav, Tone};
 use super::{PageError, Viewer};
 use crate::domain::ids::ItemId;
-use crate::events::link::operations;
+use crate::domain::link::events::operations;
+use crate::engine::deadletters;
+use crate::engine::items::{self, ItemDetail};
 use crate::events::scheduler::ItemOutcome;
 use crate::projections::admin::{Attention, RunRow};
 use crate::startup::AppState;
-use crate::sync::deadletters;
-use crate::sync::items::{self, ItemDetail};
 
 /// Parses an item id from a page path.
 pub fn item_id(raw: &str) -> Result<ItemId, PageError> {

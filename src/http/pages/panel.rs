@@ -15,9 +15,9 @@ use super::layout::{self, hidden, lozenge, value_text, when, Nav, Tone};
 use super::{PageError, Viewer};
 use crate::domain::ids::JiraIssueKey;
 use crate::domain::item::SyncMode;
-use crate::events::link::LinkOrigin;
+use crate::domain::link::events::LinkOrigin;
+use crate::engine::panel::{self, LinkedRecord, PanelCard};
 use crate::startup::AppState;
-use crate::sync::panel::{self, LinkedRecord, PanelCard};
 
 fn issue_key(raw: &str) -> Result<JiraIssueKey, PageError> {
     JiraIssueKey::parse(raw)

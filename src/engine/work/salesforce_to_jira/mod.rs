@@ -6,21 +6,27 @@
 //! is not written again, so our own push from Jira is not sent back; when a two-way field
 //! changed on both sides, the later change wins.
 
+pub mod comments;
+pub mod create_issue;
+pub mod files;
+
 use async_trait::async_trait;
 use serde_json::{Map, Value};
 
-use super::field_sides::{self, JiraEdit};
-use super::{issue_of, record_failure, EngineRef, ItemSnapshot, RecordChanges, WorkOutcome};
 use crate::actors::link::{LinkError, LinkSession, LinkWork};
 use crate::connectors::jira::Issue;
 use crate::connectors::salesforce::Record;
 use crate::domain::fields::{FieldReason, FieldVerdict};
 use crate::domain::item::SyncMode;
+use crate::domain::link::events::{operations, LinkEvent, RecordObserved, Trigger};
 use crate::domain::side::Side;
-use crate::events::link::{operations, LinkEvent, RecordObserved, Trigger};
-use crate::sync::catalogue::MappedField;
-use crate::sync::fetch::modstamp;
-use crate::sync::{catalogue, Engine, SyncError};
+use crate::engine::fetch::modstamp;
+use crate::engine::metadata::MappedField;
+use crate::engine::work::field_sides::{self, JiraEdit};
+use crate::engine::work::{
+    issue_of, record_failure, EngineRef, ItemSnapshot, RecordChanges, WorkOutcome,
+};
+use crate::engine::{metadata, Engine, SyncError};
 
 /// Applies one record's Salesforce changes to its linked issue.
 #[derive(Clone)]
@@ -88,16 +94,22 @@ pub async fn apply(
             }
         }
         if definition.options.status_sync.is_some() {
-            super::status::sync(engine, session, item, record, issue.as_ref(), &mut outcome)
-                .await?;
+            crate::engine::work::status::sync(
+                engine,
+                session,
+                item,
+                record,
+                issue.as_ref(),
+                &mut outcome,
+            )
+            .await?;
         }
     }
     if definition.options.comments_sync && !changes.comments.is_empty() {
-        super::comments::mirror_to_jira(engine, session, item, &changes.comments, &mut outcome)
-            .await?;
+        comments::mirror_to_jira(engine, session, item, &changes.comments, &mut outcome).await?;
     }
     if definition.options.attachments_sync && !changes.files.is_empty() {
-        super::files::mirror_to_jira(engine, session, item, &changes.files, &mut outcome).await?;
+        files::mirror_to_jira(engine, session, item, &changes.files, &mut outcome).await?;
     }
     Ok(outcome)
 }
@@ -109,7 +121,7 @@ async fn observe(
     record: &Record,
     trigger: Trigger,
 ) -> Result<(), LinkError> {
-    let fields = crate::sync::fetch::record_fields(&item.definition);
+    let fields = crate::engine::fetch::record_fields(&item.definition);
     let values: Map<String, Value> = fields
         .iter()
         .filter(|f| {
@@ -153,7 +165,7 @@ async fn pull_fields(
         return Ok(());
     };
     let definition = &item.definition;
-    let (mapped, missing) = catalogue::mapped_fields(engine, definition).await?;
+    let (mapped, missing) = metadata::mapped_fields(engine, definition).await?;
     let mut problems: Vec<String> = missing
         .iter()
         .map(|m| {
@@ -177,7 +189,7 @@ async fn pull_fields(
     let contested =
         definition.mode == SyncMode::TwoWay && news.iter().any(|f| f.salesforce.updateable);
     if contested {
-        let mut wanted = super::status::STATUS_FIELDS.to_vec();
+        let mut wanted = crate::engine::work::status::STATUS_FIELDS.to_vec();
         wanted.extend(news.iter().map(|f| f.mapping.jira_field.as_str()));
         *issue = Some(
             engine

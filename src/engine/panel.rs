@@ -11,17 +11,17 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::fetch;
-use super::work::link::ManualLinkWork;
-use super::work::pull::PullWork;
+use super::work::manual_link::ManualLinkWork;
+use super::work::salesforce_to_jira::PullWork;
 use super::work::ItemSnapshot;
-use super::{catalogue, connection, Engine, SyncError};
+use super::{connection, metadata, Engine, SyncError};
 use crate::actors::link::Execute;
 use crate::domain::catalog::{self, format_record_label};
 use crate::domain::escape::{soql_like_contains, soql_quote};
 use crate::domain::ids::{ItemId, JiraIssueKey, LinkId, SalesforceId};
 use crate::domain::item::SyncMode;
+use crate::domain::link::events::{LinkOrigin, Trigger};
 use crate::domain::link::LinkCommand;
-use crate::events::link::{LinkOrigin, Trigger};
 use crate::events::Meta;
 use crate::projections::panel::{self, Card, CardFailure, CardStatus, PanelItem};
 use crate::projections::{read_json, scan_json};
@@ -349,7 +349,7 @@ pub async fn link(
         )
     })?;
     let object = &item.definition.object;
-    let expected = catalogue::describe(engine, object)
+    let expected = metadata::describe(engine, object)
         .await?
         .and_then(|d| d.object.key_prefix.clone());
     if let Some(expected) = expected.filter(|p| p != record.key_prefix()) {

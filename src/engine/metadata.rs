@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 use serde::Serialize;
 
-use super::engine::Engine;
+use super::context::Engine;
 use super::SyncError;
 use crate::connectors::jira::{FieldMeta, IssueType, Project};
 use crate::connectors::salesforce::{CaseStatus, DescribeGlobal, SObjectDescribe};
@@ -61,7 +61,7 @@ impl<K: Eq + Hash + Clone, V> TtlMap<K, V> {
 
 /// The metadata cache.
 #[derive(Default)]
-pub struct Catalogue {
+pub struct MetadataCache {
     global: TtlMap<(), DescribeGlobal>,
     describes: TtlMap<String, SObjectDescribe>,
     case_statuses: TtlMap<(), Vec<CaseStatus>>,
@@ -70,7 +70,7 @@ pub struct Catalogue {
     create_meta: TtlMap<(ProjectKey, String), Vec<FieldMeta>>,
 }
 
-impl Catalogue {
+impl MetadataCache {
     /// Forgets everything (after connecting to another org).
     pub fn clear(&self) {
         self.global.clear();
@@ -84,11 +84,11 @@ impl Catalogue {
 
 /// describeGlobal.
 pub async fn describe_global(engine: &Engine) -> Result<Arc<DescribeGlobal>, SyncError> {
-    if let Some(hit) = engine.catalogue.global.get(&()) {
+    if let Some(hit) = engine.metadata.global.get(&()) {
         return Ok(hit);
     }
     let global = engine.salesforce()?.describe_global().await?;
-    Ok(engine.catalogue.global.put((), global))
+    Ok(engine.metadata.global.put((), global))
 }
 
 /// Describe of `object`, or `None` when the integration user cannot see or query it.
@@ -96,7 +96,7 @@ pub async fn describe(
     engine: &Engine,
     object: &str,
 ) -> Result<Option<Arc<SObjectDescribe>>, SyncError> {
-    if let Some(hit) = engine.catalogue.describes.get(&object.to_string()) {
+    if let Some(hit) = engine.metadata.describes.get(&object.to_string()) {
         return Ok(Some(hit));
     }
     let global = describe_global(engine).await?;
@@ -108,7 +108,7 @@ pub async fn describe(
     }
     let describe = engine.salesforce()?.describe(&summary.name).await?;
     Ok(Some(
-        engine.catalogue.describes.put(object.to_string(), describe),
+        engine.metadata.describes.put(object.to_string(), describe),
     ))
 }
 
@@ -138,20 +138,20 @@ pub async fn object_metadata(
 
 /// CaseStatus rows (which values close a Case).
 pub async fn case_statuses(engine: &Engine) -> Result<Arc<Vec<CaseStatus>>, SyncError> {
-    if let Some(hit) = engine.catalogue.case_statuses.get(&()) {
+    if let Some(hit) = engine.metadata.case_statuses.get(&()) {
         return Ok(hit);
     }
     let rows = engine.salesforce()?.case_statuses().await?;
-    Ok(engine.catalogue.case_statuses.put((), rows))
+    Ok(engine.metadata.case_statuses.put((), rows))
 }
 
 /// Jira projects the account can see.
 pub async fn jira_projects(engine: &Engine) -> Result<Arc<Vec<Project>>, SyncError> {
-    if let Some(hit) = engine.catalogue.projects.get(&()) {
+    if let Some(hit) = engine.metadata.projects.get(&()) {
         return Ok(hit);
     }
     let projects = engine.jira()?.projects().await?;
-    Ok(engine.catalogue.projects.put((), projects))
+    Ok(engine.metadata.projects.put((), projects))
 }
 
 /// Issue types of a project.
@@ -159,11 +159,11 @@ pub async fn issue_types(
     engine: &Engine,
     project: &ProjectKey,
 ) -> Result<Arc<Vec<IssueType>>, SyncError> {
-    if let Some(hit) = engine.catalogue.issue_types.get(project) {
+    if let Some(hit) = engine.metadata.issue_types.get(project) {
         return Ok(hit);
     }
     let types = engine.jira()?.issue_types(project).await?;
-    Ok(engine.catalogue.issue_types.put(project.clone(), types))
+    Ok(engine.metadata.issue_types.put(project.clone(), types))
 }
 
 /// Create-screen fields of a project's issue type.
@@ -173,14 +173,14 @@ pub async fn create_meta(
     issue_type_id: &str,
 ) -> Result<Arc<Vec<FieldMeta>>, SyncError> {
     let key = (project.clone(), issue_type_id.to_string());
-    if let Some(hit) = engine.catalogue.create_meta.get(&key) {
+    if let Some(hit) = engine.metadata.create_meta.get(&key) {
         return Ok(hit);
     }
     let fields = engine
         .jira()?
         .create_meta_fields(project, issue_type_id)
         .await?;
-    Ok(engine.catalogue.create_meta.put(key, fields))
+    Ok(engine.metadata.create_meta.put(key, fields))
 }
 
 /// Create-screen fields as conversion specs.

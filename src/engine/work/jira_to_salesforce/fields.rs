@@ -9,16 +9,16 @@
 
 use serde_json::{Map, Value};
 
-use super::super::field_sides::{self, JiraEdit};
-use super::super::{ItemSnapshot, WorkOutcome};
 use super::*;
 use crate::actors::link::LinkSession;
 use crate::connectors::jira::Issue;
 use crate::domain::fields::{jira_to_sf, FieldVerdict};
+use crate::domain::link::events::{FieldPushed, LinkEvent};
 use crate::domain::side::Side;
-use crate::events::link::{FieldPushed, LinkEvent};
-use crate::sync::fetch::modstamp;
-use crate::sync::{catalogue, Engine, SyncError};
+use crate::engine::fetch::modstamp;
+use crate::engine::work::field_sides::{self, JiraEdit};
+use crate::engine::work::{ItemSnapshot, WorkOutcome};
+use crate::engine::{metadata, Engine, SyncError};
 
 /// Settles every mapped field that changed in Jira, writing each winner's value once.
 pub(super) async fn push_fields(
@@ -30,7 +30,7 @@ pub(super) async fn push_fields(
     outcome: &mut WorkOutcome,
 ) -> Result<(), SyncError> {
     let definition = &item.definition;
-    let (mapped, _) = catalogue::mapped_fields(engine, definition).await?;
+    let (mapped, _) = metadata::mapped_fields(engine, definition).await?;
     let mut problems = Vec::new();
     let mut news = Vec::new();
     for field in mapped.iter().filter(|f| f.salesforce.updateable) {
@@ -68,7 +68,7 @@ pub(super) async fn push_fields(
     field_sides::refused(problems)
 }
 
-type News<'a> = Vec<(&'a catalogue::MappedField, Value, String)>;
+type News<'a> = Vec<(&'a metadata::MappedField, Value, String)>;
 
 /// Weighs each changed Jira value against the record and writes the winners; returns the
 /// values that could not be converted, which do not hold up the others.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use parking_lot::RwLock;
 
-use super::catalogue::Catalogue;
+use super::metadata::MetadataCache;
 use super::SyncError;
 use crate::actors::LinkRegistry;
 use crate::config::Settings;
@@ -34,7 +34,7 @@ pub struct Engine {
     /// Secrets at rest.
     pub vault: SecretVault,
     /// Cached remote metadata.
-    pub catalogue: Catalogue,
+    pub metadata: MetadataCache,
     /// Pauses asked for by overloaded remote systems.
     pub throttle: super::throttle::Throttle,
     salesforce: RwLock<Option<SalesforceClient>>,
@@ -57,7 +57,7 @@ impl Engine {
             registry,
             projections,
             vault,
-            catalogue: Catalogue::default(),
+            metadata: MetadataCache::default(),
             throttle: super::throttle::Throttle::default(),
             salesforce: RwLock::new(None),
             jira,
@@ -75,7 +75,7 @@ impl Engine {
     /// Replaces (or clears) the Salesforce client.
     pub(crate) fn set_salesforce(&self, client: Option<SalesforceClient>) {
         *self.salesforce.write() = client;
-        self.catalogue.clear();
+        self.metadata.clear();
     }
 
     /// The Jira client.

@@ -7,8 +7,6 @@
 use crate::domain::unknown_outcome::LookupConsistency;
 use serde_json::json;
 
-use super::intent::{create_once, CreateFailed, Intent, RemoteRef};
-use super::{issue_of, record_failure, ItemSnapshot, WorkOutcome};
 use crate::actors::link::{LinkError, LinkSession};
 use crate::domain::adf::text_to_adf;
 use crate::domain::catalog::format_record_label;
@@ -16,10 +14,12 @@ use crate::domain::comments::{
     format_salesforce_comment_for_jira, is_connector_text, SalesforceComment,
 };
 use crate::domain::echo::fingerprint_text;
+use crate::domain::link::events::{operations, CommentPaired, LinkEvent, RemoteOperation};
 use crate::domain::side::Side;
-use crate::events::link::{operations, CommentPaired, LinkEvent, RemoteOperation};
-use crate::sync::fetch::FoundComment;
-use crate::sync::Engine;
+use crate::engine::fetch::FoundComment;
+use crate::engine::work::intent::{create_once, CreateFailed, Intent, RemoteRef};
+use crate::engine::work::{issue_of, record_failure, ItemSnapshot, WorkOutcome};
+use crate::engine::Engine;
 
 /// The Jira comment property that marks a mirrored Salesforce comment.
 pub const PROPERTY: &str = "sfjira";
@@ -102,7 +102,7 @@ pub async fn mirror_to_jira(
                 .await?;
             Ok(RemoteRef::id(created.id))
         };
-        let settle = |created: &super::intent::Created| {
+        let settle = |created: &crate::engine::work::intent::Created| {
             vec![LinkEvent::CommentPaired(CommentPaired {
                 origin: Side::Salesforce,
                 salesforce_ids: vec![comment.id.clone()],

@@ -6,19 +6,19 @@ use crate::domain::unknown_outcome::LookupConsistency;
 use serde_json::json;
 
 use super::comments::{labelled_record, PROPERTY};
-use super::intent::{create_once, CreateFailed, Intent, RemoteRef};
-use super::{issue_of, record_failure, ItemSnapshot, WorkOutcome};
 use crate::actors::link::{LinkError, LinkSession};
 use crate::domain::adf::text_to_adf;
 use crate::domain::attachments::{
     decide_transfer, format_attachment_comment, AttachmentSyncComment, SkipReason, TransferDecision,
 };
-use crate::domain::side::Side;
-use crate::events::link::{
+use crate::domain::link::events::{
     operations, AttachmentPaired, AttachmentSkipped, LinkEvent, RemoteOperation,
 };
-use crate::sync::fetch::FoundFile;
-use crate::sync::{Engine, SyncError};
+use crate::domain::side::Side;
+use crate::engine::fetch::FoundFile;
+use crate::engine::work::intent::{create_once, CreateFailed, Intent, RemoteRef};
+use crate::engine::work::{issue_of, record_failure, ItemSnapshot, WorkOutcome};
+use crate::engine::{Engine, SyncError};
 
 /// Mirrors each new file into the linked issue.
 pub async fn mirror_to_jira(
@@ -70,7 +70,7 @@ pub async fn mirror_to_jira(
         let filename = file.filename();
         // Our own upload from Jira whose settlement a crash interrupted: adopt it.
         let title = file.title.clone();
-        let ours = super::intent::adopt(
+        let ours = crate::engine::work::intent::adopt(
             session,
             RemoteOperation::UploadToSalesforce,
             |d| {
@@ -149,7 +149,7 @@ pub async fn mirror_to_jira(
                         .await?;
                     Ok(RemoteRef::id(uploaded.id))
                 };
-                let settle = |created: &super::intent::Created| {
+                let settle = |created: &crate::engine::work::intent::Created| {
                     vec![LinkEvent::AttachmentPaired(AttachmentPaired {
                         origin: Side::Salesforce,
                         content_document_id: Some(file.document_id.clone()),

@@ -18,9 +18,9 @@ use crate::domain::comments::{
 };
 use crate::domain::escape::soql_quote;
 use crate::domain::ids::SalesforceId;
+use crate::domain::link::events::{operations, LinkEvent, LinkNoteWritten, RemoteOperation};
 use crate::domain::side::Side;
-use crate::events::link::{operations, LinkEvent, LinkNoteWritten, RemoteOperation};
-use crate::sync::{catalogue, Engine, SyncError};
+use crate::engine::{metadata, Engine, SyncError};
 
 /// Writes the link note unless it stands already.
 pub async fn write(
@@ -51,12 +51,12 @@ async fn write_once(
     session: &mut LinkSession,
     item: &ItemSnapshot,
     record: &SalesforceId,
-    origin: crate::events::link::LinkOrigin,
+    origin: crate::domain::link::events::LinkOrigin,
 ) -> Result<(), SyncError> {
     let key =
         issue_of(session).ok_or_else(|| SyncError::not_found("not_linked", "the link is gone"))?;
     let object = &item.definition.object;
-    let feed_enabled = catalogue::describe(engine, object)
+    let feed_enabled = metadata::describe(engine, object)
         .await?
         .is_some_and(|d| d.object.feed_enabled);
     let Some(kind) = written_comment_kind(comment_model(object, Some(feed_enabled))) else {

@@ -17,15 +17,15 @@ use futures::StreamExt;
 use uuid::Uuid;
 
 use super::fetch::{self, RecordWindow, Scope};
-use super::work::create::AutoCreateWork;
-use super::work::pull::PullWork;
-use super::work::push::PushWork;
+use super::work::jira_to_salesforce::PushWork;
+use super::work::salesforce_to_jira::create_issue::AutoCreateWork;
+use super::work::salesforce_to_jira::PullWork;
 use super::work::{ItemSnapshot, RecordChanges, WorkOutcome};
-use super::{catalogue, Engine, SyncError};
+use super::{metadata, Engine, SyncError};
 use crate::actors::Reconciler;
 use crate::domain::catalog::comment_model;
 use crate::domain::ids::{ItemId, LinkId, SalesforceId};
-use crate::events::link::Trigger;
+use crate::domain::link::events::Trigger;
 use crate::events::scheduler::{ItemOutcome, ItemRun, RunCounts, Watermarks};
 use crate::events::Meta;
 use crate::projections::admin::{self, AdminItem};
@@ -199,7 +199,7 @@ pub async fn reconcile_item(
     }
     let overlap = Duration::seconds(engine.settings.sync.window_overlap_secs as i64);
     let baseline = item.context.baseline;
-    let describe = catalogue::describe(&engine, &definition.object)
+    let describe = metadata::describe(&engine, &definition.object)
         .await?
         .ok_or_else(|| {
             SyncError::not_found(

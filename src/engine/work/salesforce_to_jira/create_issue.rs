@@ -9,20 +9,22 @@
 use async_trait::async_trait;
 use serde_json::{json, Map, Value};
 
-use super::intent::{create_once, CreateFailed, Created, Intent, RemoteRef};
-use super::{
-    field_sides, note, pull, record_failure, EngineRef, ItemSnapshot, RecordChanges, WorkOutcome,
-};
 use crate::actors::link::{LinkError, LinkSession, LinkWork};
 use crate::domain::catalog::format_record_label;
 use crate::domain::escape::jql_quote;
 use crate::domain::fields::{sf_to_jira, FieldReason};
 use crate::domain::ids::JiraIssueKey;
+use crate::domain::link::events::{
+    operations, LinkEvent, LinkOrigin, Linked, RemoteOperation, Trigger,
+};
 use crate::domain::side::Side;
 use crate::domain::unknown_outcome::LookupConsistency;
-use crate::events::link::{operations, LinkEvent, LinkOrigin, Linked, RemoteOperation, Trigger};
-use crate::sync::fetch::{modstamp, record_id};
-use crate::sync::{catalogue, Engine, SyncError};
+use crate::engine::fetch::{modstamp, record_id};
+use crate::engine::work::intent::{create_once, CreateFailed, Created, Intent, RemoteRef};
+use crate::engine::work::{
+    field_sides, note, record_failure, EngineRef, ItemSnapshot, RecordChanges, WorkOutcome,
+};
+use crate::engine::{metadata, Engine, SyncError};
 
 /// The label that marks an auto-created issue as the one of `link`.
 pub fn marker_label(link: crate::domain::ids::LinkId) -> String {
@@ -47,7 +49,7 @@ impl LinkWork for AutoCreateWork {
     async fn run(&mut self, session: &mut LinkSession) -> Result<WorkOutcome, LinkError> {
         let engine = self.engine.as_ref();
         if session.state().is_linked() {
-            return pull::apply(
+            return super::apply(
                 engine,
                 session,
                 &self.item,
@@ -80,7 +82,7 @@ impl LinkWork for AutoCreateWork {
             }
         }
         note::write(engine, session, &self.item, &mut outcome).await?;
-        let pulled = pull::apply(
+        let pulled = super::apply(
             engine,
             session,
             &self.item,
@@ -100,7 +102,7 @@ async fn initial_fields(
     record: &crate::connectors::salesforce::Record,
 ) -> Result<(Map<String, Value>, Vec<LinkEvent>), SyncError> {
     let definition = &item.definition;
-    let (mapped, _) = catalogue::mapped_fields(engine, definition).await?;
+    let (mapped, _) = metadata::mapped_fields(engine, definition).await?;
     let mut fields = Map::new();
     let mut events = Vec::new();
     for field in &mapped {

@@ -11,15 +11,15 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
 
-use super::catalogue::{self, labels_of};
-use super::engine::Engine;
+use super::context::Engine;
+use super::metadata::{self, labels_of};
 use super::SyncError;
 use crate::domain::catalog::{self, Module};
 use crate::domain::fields::parse_datetime_lenient;
 use crate::domain::ids::ItemId;
 use crate::domain::item::{validate, ItemDefinition, Validation};
+use crate::domain::link::events::Trigger;
 use crate::events::item::{ItemChanged, ItemContext, ItemDefined, ItemDeleted, ItemEvent};
-use crate::events::link::Trigger;
 use crate::events::scheduler::{ItemOutcome, RunCounts};
 use crate::events::store::ExpectedVersion;
 use crate::events::{decode, encode, streams, Meta};
@@ -257,8 +257,8 @@ pub async fn check(
     engine: &Engine,
     definition: &ItemDefinition,
 ) -> Result<(Validation, ItemContext), SyncError> {
-    let object = catalogue::object_metadata(engine, &definition.object).await?;
-    let (jira, issue_type) = catalogue::jira_metadata(
+    let object = metadata::object_metadata(engine, &definition.object).await?;
+    let (jira, issue_type) = metadata::jira_metadata(
         engine,
         &definition.jira_projects,
         definition.issue_type_id.as_deref(),
@@ -276,7 +276,7 @@ pub async fn check(
         issue_type_name: issue_type.map(|t| t.name),
         ..ItemContext::default()
     };
-    if let Some(describe) = catalogue::describe(engine, &definition.object).await? {
+    if let Some(describe) = metadata::describe(engine, &definition.object).await? {
         context.object_label = describe.object.label.clone();
         let names = definition
             .preview_fields

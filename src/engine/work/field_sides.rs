@@ -23,10 +23,10 @@ use crate::domain::fields::{
     decide_field_winner, jira_to_sf, sf_to_jira, FieldReason, FieldSides, FieldVerdict,
 };
 use crate::domain::ids::JiraIssueKey;
+use crate::domain::link::events::{FieldInStep, FieldPulled, LinkEvent};
 use crate::domain::link::FieldMemory;
-use crate::events::link::{FieldInStep, FieldPulled, LinkEvent};
-use crate::sync::catalogue::MappedField;
-use crate::sync::{Engine, SyncError};
+use crate::engine::metadata::MappedField;
+use crate::engine::{Engine, SyncError};
 
 /// What the link remembers of the mapping, if anything.
 pub(super) fn memory<'a>(session: &'a LinkSession, field: &MappedField) -> Option<&'a FieldMemory> {

@@ -12,13 +12,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::reconcile::snapshot;
-use super::work::pull::PullWork;
-use super::work::push::PushWork;
+use super::work::jira_to_salesforce::PushWork;
+use super::work::salesforce_to_jira::PullWork;
 use super::work::{record_changes, WorkOutcome};
 use super::{Engine, SyncError};
 use crate::actors::link::{LinkError, LinkSession, LinkWork};
 use crate::domain::ids::{ItemId, LinkId};
-use crate::events::link::{FailureDismissed, LinkEvent, Trigger};
+use crate::domain::link::events::{FailureDismissed, LinkEvent, Trigger};
 use crate::events::Meta;
 use crate::projections::admin::{self, Attention};
 use crate::projections::{read_json, scan_json};

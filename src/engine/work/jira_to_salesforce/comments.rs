@@ -4,9 +4,6 @@
 use crate::domain::unknown_outcome::LookupConsistency;
 use serde_json::{json, Map, Value};
 
-use super::super::comments::PROPERTY;
-use super::super::intent::{create_once, Intent, RemoteRef};
-use super::super::{ItemSnapshot, WorkOutcome};
 use super::*;
 use crate::actors::link::LinkSession;
 use crate::connectors::jira::Comment;
@@ -17,11 +14,14 @@ use crate::domain::comments::{
 use crate::domain::echo::fingerprint_text;
 use crate::domain::escape::soql_quote;
 use crate::domain::ids::{JiraIssueKey, SalesforceId};
-use crate::domain::side::Side;
-use crate::events::link::{
+use crate::domain::link::events::{
     CommentPaired, CommentUpdated, LinkEvent, RemoteOperation, SalesforceCommentKind,
 };
-use crate::sync::{Engine, SyncError};
+use crate::domain::side::Side;
+use crate::engine::work::intent::{create_once, Intent, RemoteRef};
+use crate::engine::work::salesforce_to_jira::comments::PROPERTY;
+use crate::engine::work::{ItemSnapshot, WorkOutcome};
+use crate::engine::{Engine, SyncError};
 
 fn author_of(comment: &Comment) -> String {
     comment
@@ -167,7 +167,7 @@ async fn create_comment(
         }
         Ok(joined(ids))
     };
-    let settle = |created: &super::super::intent::Created| {
+    let settle = |created: &crate::engine::work::intent::Created| {
         let ids: Vec<SalesforceId> = created
             .remote()
             .id

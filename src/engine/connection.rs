@@ -11,11 +11,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::engine::{Engine, SALESFORCE_SECRET};
+use super::context::{Engine, SALESFORCE_SECRET};
 use super::SyncError;
 use crate::connectors::salesforce::{SalesforceClient, SalesforceConnection};
+use crate::domain::link::events::Trigger;
 use crate::events::connection::{ConnectionEvent, ConnectionRevoked, ConnectionValidated};
-use crate::events::link::Trigger;
 use crate::events::store::ExpectedVersion;
 use crate::events::{decode, encode, streams, Meta};
 

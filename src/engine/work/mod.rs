@@ -8,15 +8,12 @@
 //! stop the other steps; a failure that a retry can fix marks the record as not handled, so the
 //! item's watermark waits for it.
 
-pub mod comments;
-pub mod create;
 mod field_sides;
-pub mod files;
 pub mod intent;
-pub mod link;
+pub mod jira_to_salesforce;
+pub mod manual_link;
 pub mod note;
-pub mod pull;
-pub mod push;
+pub mod salesforce_to_jira;
 pub mod status;
 
 use std::sync::Arc;
@@ -25,8 +22,8 @@ use crate::actors::link::{LinkError, LinkSession};
 use crate::connectors::salesforce::Record;
 use crate::domain::ids::{ItemId, JiraIssueKey};
 use crate::domain::item::ItemDefinition;
+use crate::domain::link::events::{LinkEvent, SyncFailed};
 use crate::events::item::ItemContext;
-use crate::events::link::{LinkEvent, SyncFailed};
 
 use super::fetch::{FoundComment, FoundFile};
 use super::SyncError;
@@ -146,7 +143,7 @@ pub async fn record_changes(
         ..RecordChanges::default()
     };
     if definition.mode.synchronises() && definition.options.comments_sync {
-        let describe = super::catalogue::describe(engine, &definition.object).await?;
+        let describe = super::metadata::describe(engine, &definition.object).await?;
         let feed = describe.as_ref().is_some_and(|d| d.object.feed_enabled);
         let model = crate::domain::catalog::comment_model(&definition.object, Some(feed));
         changes.comments = fetch::comments(&sf, model, feed, None, Scope::Record(record)).await?;

@@ -3,10 +3,6 @@
 use crate::domain::unknown_outcome::LookupConsistency;
 use serde_json::{json, Value};
 
-use super::super::comments::PROPERTY;
-use super::super::intent::{create_once, Intent, RemoteRef};
-use super::super::note::find_note;
-use super::super::{record_failure, ItemSnapshot, WorkOutcome};
 use super::*;
 use crate::actors::link::{LinkError, LinkSession};
 use crate::connectors::jira::Attachment;
@@ -17,11 +13,15 @@ use crate::domain::attachments::{
 };
 use crate::domain::comments::{format_attachment_note, new_comment_fields, JiraAttachmentNote};
 use crate::domain::ids::{JiraIssueKey, SalesforceId};
-use crate::domain::side::Side;
-use crate::events::link::{
+use crate::domain::link::events::{
     operations, AttachmentPaired, AttachmentSkipped, LinkEvent, RemoteOperation,
 };
-use crate::sync::{fetch, Engine, SyncError};
+use crate::domain::side::Side;
+use crate::engine::work::intent::{create_once, Intent, RemoteRef};
+use crate::engine::work::note::find_note;
+use crate::engine::work::salesforce_to_jira::comments::PROPERTY;
+use crate::engine::work::{record_failure, ItemSnapshot, WorkOutcome};
+use crate::engine::{fetch, Engine, SyncError};
 
 /// Copies new Jira attachments into Salesforce Files (streamed), or records why not.
 pub(super) async fn push_files(
@@ -41,7 +41,7 @@ pub(super) async fn push_files(
             continue;
         }
         // Our own upload from Salesforce whose settlement a crash interrupted: adopt it.
-        let ours = super::super::intent::adopt(
+        let ours = crate::engine::work::intent::adopt(
             session,
             RemoteOperation::UploadToJira,
             |d| {
@@ -70,7 +70,8 @@ pub(super) async fn push_files(
         if ours {
             continue;
         }
-        let record_label = super::super::comments::labelled_record(session, item);
+        let record_label =
+            crate::engine::work::salesforce_to_jira::comments::labelled_record(session, item);
         match decide_transfer(attachment.size, ceiling, None) {
             TransferDecision::Skip { reason } => {
                 session
@@ -147,7 +148,7 @@ async fn upload(
             .await?;
         Ok(RemoteRef::id(version.to_string()))
     };
-    let settle = |created: &super::super::intent::Created| {
+    let settle = |created: &crate::engine::work::intent::Created| {
         SalesforceId::parse(&created.remote().id)
             .map(|version| {
                 vec![LinkEvent::AttachmentPaired(AttachmentPaired {

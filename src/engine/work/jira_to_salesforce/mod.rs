@@ -12,7 +12,6 @@ mod files;
 
 use async_trait::async_trait;
 
-use super::{issue_of, record_failure, EngineRef, ItemSnapshot, WorkOutcome};
 use crate::actors::link::{LinkError, LinkSession, LinkWork};
 use crate::connectors::jira::Issue;
 use crate::connectors::salesforce::Record;
@@ -20,8 +19,9 @@ use crate::domain::catalog::comment_model;
 use crate::domain::comments::{comment_sobject, written_comment_kind};
 use crate::domain::ids::SalesforceId;
 use crate::domain::item::SyncMode;
-use crate::events::link::{operations, SalesforceCommentKind, Trigger};
-use crate::sync::{catalogue, fetch, Engine, SyncError};
+use crate::domain::link::events::{operations, SalesforceCommentKind, Trigger};
+use crate::engine::work::{issue_of, record_failure, EngineRef, ItemSnapshot, WorkOutcome};
+use crate::engine::{fetch, metadata, Engine, SyncError};
 
 /// Applies the linked issue's Jira-side changes to its record.
 #[derive(Clone)]
@@ -58,7 +58,7 @@ pub async fn apply(
         return Ok(outcome);
     };
     let two_way = definition.mode == SyncMode::TwoWay;
-    let mut wanted: Vec<&str> = super::status::STATUS_FIELDS.to_vec();
+    let mut wanted: Vec<&str> = crate::engine::work::status::STATUS_FIELDS.to_vec();
     wanted.push("attachment");
     wanted.extend(definition.mappings.iter().map(|m| m.jira_field.as_str()));
     let issue = match jira.get_issue(&key, &wanted, &["changelog"], &[]).await {
@@ -179,7 +179,8 @@ async fn status_from_jira(
     match fresh.get(engine, item, session).await {
         Ok(Some(values)) => {
             let values = values.clone();
-            super::status::sync(engine, session, item, &values, Some(issue), outcome).await
+            crate::engine::work::status::sync(engine, session, item, &values, Some(issue), outcome)
+                .await
         }
         Ok(None) => Ok(()),
         Err(e) => record_failure(engine, session, outcome, operations::STATUS, &e).await,
@@ -191,7 +192,7 @@ pub(super) async fn surface(
     engine: &Engine,
     object: &str,
 ) -> Result<Option<(SalesforceCommentKind, &'static str, &'static str)>, SyncError> {
-    let feed = catalogue::describe(engine, object)
+    let feed = metadata::describe(engine, object)
         .await?
         .is_some_and(|d| d.object.feed_enabled);
     Ok(

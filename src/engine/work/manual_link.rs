@@ -4,11 +4,13 @@
 
 use async_trait::async_trait;
 
-use super::{note, pull, EngineRef, ItemSnapshot, RecordChanges, WorkOutcome};
+use super::{
+    note, salesforce_to_jira as pull, EngineRef, ItemSnapshot, RecordChanges, WorkOutcome,
+};
 use crate::actors::link::{LinkError, LinkSession, LinkWork};
 use crate::domain::ids::{JiraIssueKey, SalesforceId};
+use crate::domain::link::events::{LinkOrigin, Trigger};
 use crate::domain::link::{decide, LinkCommand};
-use crate::events::link::{LinkOrigin, Trigger};
 
 /// Links a record to an issue by hand.
 #[derive(Clone)]

@@ -21,13 +21,13 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::actors::link::{LinkError, LinkSession};
-use crate::domain::side::Side;
-use crate::domain::unknown_outcome::{absence_proven, LookupConsistency};
-use crate::events::link::{
+use crate::domain::link::events::{
     LinkEvent, RemoteOperation, RemoteWriteIntended, RemoteWriteSettled, RemoteWriteUnconfirmed,
     Settlement,
 };
-use crate::sync::{Engine, SyncError};
+use crate::domain::side::Side;
+use crate::domain::unknown_outcome::{absence_proven, LookupConsistency};
+use crate::engine::{Engine, SyncError};
 
 /// Pause before looking for the marker of a create whose answer was lost: long enough for a
 /// remote side that answered late to have committed, short enough to keep the link's work

@@ -20,7 +20,7 @@ use crate::domain::escape::soql_quote;
 use crate::domain::fields::{format_datetime, parse_datetime_lenient};
 use crate::domain::ids::SalesforceId;
 use crate::domain::item::ItemDefinition;
-use crate::events::link::SalesforceCommentKind;
+use crate::domain::link::events::SalesforceCommentKind;
 
 /// Ids per `IN (…)` list, far below the URL length limits.
 const IN_CHUNK: usize = 200;

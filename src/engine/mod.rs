@@ -5,20 +5,20 @@
 //! changes through the typed clients, hands per-link work to link actors, and records what it
 //! did as events. HTTP handlers call these functions; they hold no sync rules themselves.
 
-pub mod catalogue;
 pub mod connection;
+pub mod context;
 pub mod deadletters;
-pub mod engine;
 pub mod error;
 pub mod fetch;
 pub mod inbox;
 pub mod items;
+pub mod metadata;
 pub mod panel;
 pub mod reconcile;
 pub mod throttle;
 pub mod webhook_setup;
 pub mod work;
 
-pub use engine::Engine;
+pub use context::Engine;
 pub use error::SyncError;
 pub use reconcile::EngineReconciler;

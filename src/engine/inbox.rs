@@ -13,10 +13,10 @@ use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
 use super::reconcile::snapshot;
-use super::work::push::PushWork;
+use super::work::jira_to_salesforce::PushWork;
 use super::Engine;
 use crate::domain::ids::JiraIssueKey;
-use crate::events::link::Trigger;
+use crate::domain::link::events::Trigger;
 use crate::events::store::RecordedEvent;
 use crate::events::webhook::WebhookEvent;
 use crate::events::{decode, Meta};
