@@ -12,11 +12,11 @@ use std::time::Duration;
 use actix::prelude::*;
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
-use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 
 use crate::actors::{BackgroundRuntime, LinkRegistry, Scheduler};
 use crate::config::Settings;
+use crate::http::AppState;
 use crate::connectors::jira::JiraClient;
 use crate::events::store::{EventStore, SledEventStore, SledStoreOptions, StoreError};
 use crate::metrics::Metrics;
@@ -41,34 +41,6 @@ pub enum StartupError {
     /// The listener or a runtime thread could not start.
     #[error("startup I/O: {0}")]
     Io(#[from] std::io::Error),
-}
-
-/// What HTTP handlers share.
-#[derive(Clone)]
-pub struct AppState {
-    /// The settings the application started with.
-    pub settings: Arc<Settings>,
-    /// The admin bearer token.
-    pub admin_token: Arc<SecretString>,
-    /// The event log.
-    pub store: Arc<dyn EventStore>,
-    /// The read models.
-    pub projections: Projections,
-    /// The link actors.
-    pub registry: Arc<LinkRegistry>,
-    /// The reconciliation scheduler.
-    pub scheduler: Addr<Scheduler>,
-    /// Prometheus collectors.
-    pub metrics: Metrics,
-    /// The sync engine.
-    pub engine: Arc<Engine>,
-    /// Signed-in admin page sessions (memory only).
-    pub sessions: Arc<crate::http::session::Sessions>,
-    /// Failed sign-ins and bearer tokens per client address.
-    pub auth_throttle: Arc<crate::http::throttle::AuthThrottle>,
-    /// The vaultable secrets ([`crate::secrets::JIRA_SECRETS`]) that were read from the vault
-    /// at start (the others set came from the configuration).
-    pub secrets_from_vault: Arc<Vec<&'static str>>,
 }
 
 /// A built application: listener bound, background work started, not yet serving HTTP.

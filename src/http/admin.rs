@@ -13,7 +13,7 @@ use crate::domain::ids::{ItemId, LinkId, ProjectKey};
 use crate::domain::item::{ItemDefinition, Problem};
 use crate::events::scheduler::{ItemRun, RunTrigger};
 use crate::projections::admin::Attention;
-use crate::startup::AppState;
+use crate::http::AppState;
 use crate::sync::catalogue::{FieldEntry, ModuleGroup};
 use crate::sync::connection::{self, ConnectRequest, ConnectionSummary};
 use crate::sync::items::{ItemDetail, ItemRow};

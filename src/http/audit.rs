@@ -13,7 +13,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 use super::ApiError;
 use crate::audit::replay::{replay, ReplayLine, Subject, Until};
 use crate::domain::ids::LinkId;
-use crate::startup::AppState;
+use crate::http::AppState;
 
 /// The audit routes' part of the OpenAPI document.
 #[derive(OpenApi)]

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::ApiError;
 use crate::domain::ids::{ItemId, JiraIssueKey};
-use crate::startup::AppState;
+use crate::http::AppState;
 use crate::sync::panel::{self, Panel, PanelCard, SearchResults};
 
 /// The panel routes' part of the OpenAPI document.

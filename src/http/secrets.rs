@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::ApiError;
 use crate::secrets::{check_vault_value, VaultValueError, JIRA_SECRETS};
-use crate::startup::AppState;
+use crate::http::AppState;
 
 /// Registers the routes on the (already guarded) `/api` scope.
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -28,7 +28,7 @@ use super::ApiError;
 use crate::events::store::{ExpectedVersion, StoreError};
 use crate::events::webhook::{WebhookEvent, WebhookReceived, HANDLED_EVENTS};
 use crate::events::{encode_with_id, streams, Meta};
-use crate::startup::AppState;
+use crate::http::AppState;
 
 fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())

@@ -10,7 +10,8 @@ use sfjira::domain::ids::{ItemId, JiraIssueKey, LinkId, SalesforceId};
 use sfjira::domain::link::LinkCommand;
 use sfjira::events::link::{LinkOrigin, Trigger};
 use sfjira::events::Meta;
-use sfjira::startup::{AppState, Application};
+use sfjira::http::AppState;
+use sfjira::startup::Application;
 
 /// The admin token every test app starts with (at least 32 characters, as sfjira requires).
 pub const ADMIN_TOKEN: &str = "test-admin-token-of-at-least-32-chars";

@@ -12,7 +12,7 @@ use maud::{html, Markup};
 use super::layout::{self, hidden, lozenge, when, Nav, Tone};
 use super::{PageError, Viewer};
 use crate::events::scheduler::RunCounts;
-use crate::startup::AppState;
+use crate::http::AppState;
 use crate::sync::connection::{self, ConnectionSummary};
 use crate::sync::items::{self, ItemRow, LatestSync};
 

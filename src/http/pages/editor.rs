@@ -15,7 +15,7 @@ use super::history::item_id;
 use super::layout::{self, json_block, Nav};
 use super::{PageError, Viewer};
 use crate::domain::item::{ItemDefinition, ItemOptions, SyncMode};
-use crate::startup::AppState;
+use crate::http::AppState;
 use crate::sync::items::{self, ItemRow};
 
 /// `GET /admin/items/new`.

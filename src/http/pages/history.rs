@@ -21,7 +21,7 @@ use crate::domain::ids::ItemId;
 use crate::events::link::operations;
 use crate::events::scheduler::ItemOutcome;
 use crate::projections::admin::{Attention, RunRow};
-use crate::startup::AppState;
+use crate::http::AppState;
 use crate::sync::deadletters;
 use crate::sync::items::{self, ItemDetail};
 

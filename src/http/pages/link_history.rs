@@ -14,7 +14,7 @@ use crate::audit::replay::{replay, ReplayLine, Subject, Until};
 use crate::domain::ids::LinkId;
 use crate::domain::side::Side;
 use crate::http::ApiError;
-use crate::startup::AppState;
+use crate::http::AppState;
 
 /// `GET /admin/links/{id}`.
 pub async fn page(

@@ -27,7 +27,7 @@ use maud::Markup;
 
 use super::auth::{self, Bearer};
 use super::ApiError;
-use crate::startup::AppState;
+use crate::http::AppState;
 use crate::sync::SyncError;
 
 /// Registers the page routes.

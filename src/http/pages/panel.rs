@@ -16,7 +16,7 @@ use super::{PageError, Viewer};
 use crate::domain::ids::JiraIssueKey;
 use crate::domain::item::SyncMode;
 use crate::events::link::LinkOrigin;
-use crate::startup::AppState;
+use crate::http::AppState;
 use crate::sync::panel::{self, LinkedRecord, PanelCard};
 
 fn issue_key(raw: &str) -> Result<JiraIssueKey, PageError> {
