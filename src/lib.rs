@@ -25,7 +25,6 @@ pub mod actors;
 pub mod audit;
 pub mod config;
 pub mod connectors;
-pub mod demo;
 pub mod domain;
 pub mod events;
 pub mod http;
