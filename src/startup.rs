@@ -21,6 +21,7 @@ use crate::connectors::jira::JiraClient;
 use crate::events::store::{EventStore, SledEventStore, SledStoreOptions, StoreError};
 use crate::metrics::Metrics;
 use crate::projections::{links, ProjectionError, Projections};
+use crate::sync::inbox::Inbox;
 use crate::sync::{Engine, EngineReconciler};
 
 /// Why the application could not start.
@@ -48,6 +49,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
+    inbox: Arc<Inbox>,
     runtime: Arc<BackgroundRuntime>,
     cancel: CancellationToken,
 }
@@ -123,10 +125,11 @@ impl Application {
         crate::sync::connection::restore(&engine)
             .await
             .map_err(|e| StartupError::Config(format!("salesforce connection: {e}")))?;
+        let inbox = Inbox::new(engine.clone());
         {
-            let engine = engine.clone();
+            let inbox = inbox.clone();
             let cancel = cancel.clone();
-            runtime.spawn(async move { crate::sync::inbox::run(engine, cancel).await });
+            runtime.spawn(async move { inbox.run(cancel).await });
         }
         let reconciler = Arc::new(EngineReconciler::new(engine.clone()));
         let scheduler = {
@@ -178,6 +181,7 @@ impl Application {
             port,
             server,
             state,
+            inbox,
             runtime,
             cancel,
         })
@@ -191,6 +195,12 @@ impl Application {
     /// Handles for tests and the demo.
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// The webhook inbox, whose [`Inbox::process_pending`] step tests take to know every
+    /// recorded delivery was processed.
+    pub fn inbox(&self) -> &Arc<Inbox> {
+        &self.inbox
     }
 
     /// Serves until the server stops (signal or handle), then stops the background work and

@@ -380,7 +380,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 None => Until::End,
             };
             let store = open_store(&store)?;
-            let result = replay::replay(store.as_ref(), &subject, until).await?;
+            let result = replay::replay(&store, &subject, until).await?;
             for line in &result.lines {
                 match format {
                     Format::Text => println!("{}", replay::format_text(line)),

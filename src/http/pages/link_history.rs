@@ -24,7 +24,7 @@ pub async fn page(
 ) -> Result<HttpResponse, PageError> {
     let link_id = LinkId::parse(&path)
         .map_err(|_| PageError::NotFound(format!("There is no link {:?}.", path.as_str())))?;
-    let result = replay(state.store.as_ref(), &Subject::Link(link_id), Until::End)
+    let result = replay(&state.store, &Subject::Link(link_id), Until::End)
         .await
         .map_err(ApiError::internal)?;
     if result.lines.is_empty() {
