@@ -9,15 +9,24 @@
 //!
 //! - [`domain`]: the pure sync rules (ids, the link aggregate, status matching, comment and
 //!   attachment pairing, echo detection, ADF ⇄ text). No I/O, no async.
-//! - [`events`]: the event catalogue, envelopes, upcasting and the [`events::store`] (the
-//!   `EventStore` trait, the sled implementation and an in-memory reference store).
+//! - [`events`]: the event catalogue (including the Jira webhook events sfjira handles), stream
+//!   names, envelopes, upcasting and the [`events::store`] (the `EventStore` trait, the sled
+//!   implementation, an in-memory reference store and the catch-up subscription).
 //! - [`actors`]: link actors, the link registry, the reconciliation scheduler and the projection
 //!   runners, with a diagram of who supervises whom.
 //! - [`connectors`]: typed Salesforce and Jira REST clients with retry classification.
 //! - [`projections`]: read models (issue panel, admin view, audit timeline) rebuilt from the log.
 //! - [`audit`]: hash-chain verification and replay of a stream as a timeline.
-//! - [`http`]: actix-web routes and the single error-to-response mapping.
+//! - [`sync`]: the engine (connection, items, panel operations, reconciliation, the webhook
+//!   inbox with its `process_pending()` step, link work). It knows nothing of HTTP.
+//! - [`http`]: actix-web routes, `AppState` (what handlers share) and the single
+//!   error-to-response mapping, including the engine's errors.
 //! - [`config`] and [`startup`]: typed settings and the application wiring.
+//!
+//! Whatever reads the log in order (projection runners, the webhook inbox, audit replay) follows
+//! it through the store's catch-up [`events::store::Subscription`]. This library does not depend
+//! on the emulator crate: the `sfjira` binary is the workspace package `cli/`, which alone does
+//! (for `sfjira demo` and `sfjira emulate`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
