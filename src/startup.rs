@@ -16,9 +16,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::actors::{BackgroundRuntime, LinkRegistry, Scheduler};
 use crate::config::Settings;
-use crate::http::AppState;
 use crate::connectors::jira::JiraClient;
 use crate::events::store::{EventStore, SledEventStore, SledStoreOptions, StoreError};
+use crate::http::AppState;
 use crate::metrics::Metrics;
 use crate::projections::{links, ProjectionError, Projections};
 use crate::sync::inbox::Inbox;

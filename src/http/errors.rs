@@ -283,13 +283,11 @@ impl From<SyncError> for ApiError {
                     details: salesforce_details(se),
                 },
             },
-            SyncError::Jira(JiraError::InvalidInput(_)) => {
-                ApiError::Unprocessable {
-                    code: "invalid_jira_request",
-                    message,
-                    details: json!({}),
-                }
-            }
+            SyncError::Jira(JiraError::InvalidInput(_)) => ApiError::Unprocessable {
+                code: "invalid_jira_request",
+                message,
+                details: json!({}),
+            },
             SyncError::Jira(ref je) => {
                 if je.is_not_found() {
                     ApiError::NotFound {

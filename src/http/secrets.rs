@@ -12,8 +12,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::ApiError;
-use crate::secrets::{check_vault_value, VaultValueError, JIRA_SECRETS};
 use crate::http::AppState;
+use crate::secrets::{check_vault_value, VaultValueError, JIRA_SECRETS};
 
 /// Registers the routes on the (already guarded) `/api` scope.
 pub fn configure(cfg: &mut web::ServiceConfig) {

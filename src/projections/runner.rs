@@ -266,7 +266,8 @@ impl ProjectionHandle {
         let _folding = self.folding.lock().await;
         let tree = self.view();
         let checkpoint = tree.checkpoint()?;
-        let events: Vec<RecordedEvent> = events.into_iter().filter(|e| e.seq > checkpoint).collect();
+        let events: Vec<RecordedEvent> =
+            events.into_iter().filter(|e| e.seq > checkpoint).collect();
         match events.first() {
             Some(first) if first.seq == checkpoint + 1 => {}
             // Nothing new for this tree, or a tree behind the batch (never expected): the run

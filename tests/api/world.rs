@@ -183,8 +183,7 @@ impl World {
                 .process_pending()
                 .await
                 .expect("the inbox reads the log");
-            if jira_deliveries_in_flight(self).await == 0 && self.app.state.store.head() == before
-            {
+            if jira_deliveries_in_flight(self).await == 0 && self.app.state.store.head() == before {
                 return;
             }
         }

@@ -20,8 +20,8 @@ use super::{PageError, Viewer};
 use crate::domain::ids::ItemId;
 use crate::events::link::operations;
 use crate::events::scheduler::ItemOutcome;
-use crate::projections::admin::{Attention, RunRow};
 use crate::http::AppState;
+use crate::projections::admin::{Attention, RunRow};
 use crate::sync::deadletters;
 use crate::sync::items::{self, ItemDetail};
 
