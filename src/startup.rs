@@ -12,16 +12,17 @@ use std::time::Duration;
 use actix::prelude::*;
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
-use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 
 use crate::actors::{BackgroundRuntime, LinkRegistry, Scheduler};
 use crate::config::Settings;
 use crate::connectors::jira::JiraClient;
-use crate::engine::{Engine, EngineReconciler};
 use crate::events::store::{EventStore, SledEventStore, SledStoreOptions, StoreError};
+use crate::http::AppState;
 use crate::metrics::Metrics;
 use crate::projections::{links, ProjectionError, Projections};
+use crate::engine::inbox::Inbox;
+use crate::engine::{Engine, EngineReconciler};
 
 /// Why the application could not start.
 #[derive(Debug, thiserror::Error)]
@@ -43,39 +44,12 @@ pub enum StartupError {
     Io(#[from] std::io::Error),
 }
 
-/// What HTTP handlers share.
-#[derive(Clone)]
-pub struct AppState {
-    /// The settings the application started with.
-    pub settings: Arc<Settings>,
-    /// The admin bearer token.
-    pub admin_token: Arc<SecretString>,
-    /// The event log.
-    pub store: Arc<dyn EventStore>,
-    /// The read models.
-    pub projections: Projections,
-    /// The link actors.
-    pub registry: Arc<LinkRegistry>,
-    /// The reconciliation scheduler.
-    pub scheduler: Addr<Scheduler>,
-    /// Prometheus collectors.
-    pub metrics: Metrics,
-    /// The sync engine.
-    pub engine: Arc<Engine>,
-    /// Signed-in admin page sessions (memory only).
-    pub sessions: Arc<crate::http::session::Sessions>,
-    /// Failed sign-ins and bearer tokens per client address.
-    pub auth_throttle: Arc<crate::http::throttle::AuthThrottle>,
-    /// The vaultable secrets ([`crate::secrets::JIRA_SECRETS`]) that were read from the vault
-    /// at start (the others set came from the configuration).
-    pub secrets_from_vault: Arc<Vec<&'static str>>,
-}
-
 /// A built application: listener bound, background work started, not yet serving HTTP.
 pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
+    inbox: Arc<Inbox>,
     runtime: Arc<BackgroundRuntime>,
     cancel: CancellationToken,
 }
@@ -151,10 +125,11 @@ impl Application {
         crate::engine::connection::restore(&engine)
             .await
             .map_err(|e| StartupError::Config(format!("salesforce connection: {e}")))?;
+        let inbox = Inbox::new(engine.clone());
         {
-            let engine = engine.clone();
+            let inbox = inbox.clone();
             let cancel = cancel.clone();
-            runtime.spawn(async move { crate::engine::inbox::run(engine, cancel).await });
+            runtime.spawn(async move { inbox.run(cancel).await });
         }
         let reconciler = Arc::new(EngineReconciler::new(engine.clone()));
         let scheduler = {
@@ -206,6 +181,7 @@ impl Application {
             port,
             server,
             state,
+            inbox,
             runtime,
             cancel,
         })
@@ -219,6 +195,12 @@ impl Application {
     /// Handles for tests and the demo.
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// The webhook inbox, whose [`Inbox::process_pending`] step tests take to know every
+    /// recorded delivery was processed.
+    pub fn inbox(&self) -> &Arc<Inbox> {
+        &self.inbox
     }
 
     /// Serves until the server stops (signal or handle), then stops the background work and

@@ -5,6 +5,7 @@
 //! data being right: it is the ground truth the projections are checked against.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -12,9 +13,9 @@ use uuid::Uuid;
 
 use super::describe::{describe, Description};
 use crate::domain::ids::{JiraIssueKey, LinkId, SalesforceId};
-use crate::domain::link::events::LinkEvent;
 use crate::domain::link::{evolve, LinkState};
-use crate::events::store::{EventStore, RecordedEvent, StoreError, StreamId};
+use crate::domain::link::events::LinkEvent;
+use crate::events::store::{EventStore, RecordedEvent, StoreError, StreamId, Subscription};
 use crate::events::{streams, AnyEvent, DecodeError};
 
 /// Whose history to replay.
@@ -107,30 +108,31 @@ pub enum ReplayError {
 
 const PAGE: usize = 1_000;
 
+/// Hands every event committed so far to `each`, in log order, stopping at the first one
+/// `until` excludes; it follows the log through the store's catch-up subscription.
 async fn scan(
-    store: &dyn EventStore,
+    store: &Arc<dyn EventStore>,
     until: Until,
     mut each: impl FnMut(&RecordedEvent) -> Result<(), ReplayError>,
 ) -> Result<(), ReplayError> {
-    let mut after = 0;
+    let mut subscription = Subscription::with_page_size(store.clone(), 0, PAGE);
     loop {
-        let page = store.read_all(after, PAGE).await?;
-        let Some(last) = page.last().map(|e| e.seq) else {
+        let batch = subscription.try_next_batch(PAGE).await?;
+        if batch.is_empty() {
             return Ok(());
-        };
-        for event in &page {
+        }
+        for event in &batch {
             if !until.includes(event) {
                 return Ok(());
             }
             each(event)?;
         }
-        after = last;
     }
 }
 
 /// Replays `subject` up to `until`.
 pub async fn replay(
-    store: &dyn EventStore,
+    store: &Arc<dyn EventStore>,
     subject: &Subject,
     until: Until,
 ) -> Result<Replay, ReplayError> {

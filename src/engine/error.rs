@@ -1,17 +1,17 @@
-//! What the sync engine's admin and panel operations can refuse or fail with, and how each
-//! answers over HTTP.
+//! What the sync engine's admin and panel operations can refuse or fail with.
 //!
-//! Remote refusals keep the remote system's own words in `details`, because "Salesforce said
-//! FIELD_CUSTOM_VALIDATION_EXCEPTION: Reason is required" is what an admin can act on.
+//! Remote refusals keep the remote system's own error, because "Salesforce said
+//! FIELD_CUSTOM_VALIDATION_EXCEPTION: Reason is required" is what an admin can act on. How each
+//! answers over HTTP is decided in `crate::http::errors`, not here: the engine knows nothing of
+//! HTTP.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::actors::LinkError;
 use crate::connectors::jira::JiraError;
 use crate::connectors::retry::RetryClassified;
 use crate::connectors::salesforce::SalesforceError;
 use crate::events::store::StoreError;
-use crate::http::ApiError;
 use crate::projections::ProjectionError;
 use crate::secrets::SecretError;
 
@@ -127,114 +127,6 @@ impl SyncError {
             Self::Salesforce(e) => e.is_answer_lost(),
             Self::Jira(e) => e.is_answer_lost(),
             _ => false,
-        }
-    }
-}
-
-fn salesforce_details(e: &SalesforceError) -> Value {
-    match e.cause() {
-        SalesforceError::OAuth(failure) => json!({
-            "cause": failure.cause(),
-            "fix": failure.fix(),
-            "salesforce_error": failure.error,
-            "salesforce_description": failure.description,
-        }),
-        SalesforceError::Api { status, errors, .. } => json!({
-            "status": status,
-            "salesforce_errors": errors,
-        }),
-        _ => json!({}),
-    }
-}
-
-impl From<SyncError> for ApiError {
-    fn from(e: SyncError) -> Self {
-        let message = e.to_string();
-        match e {
-            SyncError::NotConnected => ApiError::Conflict {
-                code: "salesforce_not_connected",
-                message,
-                details: json!({}),
-            },
-            SyncError::JiraNotConfigured => ApiError::Conflict {
-                code: "jira_not_configured",
-                message,
-                details: json!({}),
-            },
-            SyncError::Invalid { code, details, .. } => ApiError::Unprocessable {
-                code,
-                message,
-                details,
-            },
-            SyncError::NotFound { code, .. } => ApiError::NotFound { code, message },
-            SyncError::Conflict { code, details, .. } => ApiError::Conflict {
-                code,
-                message,
-                details,
-            },
-            SyncError::Salesforce(ref se) => match se.cause() {
-                SalesforceError::OAuth(_) => ApiError::Unprocessable {
-                    code: "salesforce_auth_failed",
-                    message,
-                    details: salesforce_details(se),
-                },
-                SalesforceError::HostRefused(_) => ApiError::Unprocessable {
-                    code: "salesforce_url_refused",
-                    message,
-                    details: json!({}),
-                },
-                SalesforceError::InvalidInput(_) => ApiError::Unprocessable {
-                    code: "invalid_salesforce_request",
-                    message,
-                    details: json!({}),
-                },
-                _ if se.is_not_found() => ApiError::NotFound {
-                    code: "salesforce_not_found",
-                    message,
-                },
-                _ => ApiError::Upstream {
-                    code: "salesforce_error",
-                    message,
-                    details: salesforce_details(se),
-                },
-            },
-            SyncError::Jira(crate::connectors::jira::JiraError::InvalidInput(_)) => {
-                ApiError::Unprocessable {
-                    code: "invalid_jira_request",
-                    message,
-                    details: json!({}),
-                }
-            }
-            SyncError::Jira(ref je) => {
-                if je.is_not_found() {
-                    ApiError::NotFound {
-                        code: "jira_not_found",
-                        message,
-                    }
-                } else {
-                    ApiError::Upstream {
-                        code: "jira_error",
-                        message,
-                        details: je
-                            .body()
-                            .map(|b| json!({"jira_errors": b}))
-                            .unwrap_or_else(|| json!({})),
-                    }
-                }
-            }
-            SyncError::Link(LinkError::Refused(refusal)) => ApiError::Conflict {
-                code: match refusal {
-                    crate::domain::link::LinkRefusal::AutoManaged => "auto_managed_link",
-                    crate::domain::link::LinkRefusal::LinkedElsewhere(_) => "already_linked",
-                    crate::domain::link::LinkRefusal::NotLinked => "not_linked",
-                },
-                message,
-                details: json!({}),
-            },
-            SyncError::Link(LinkError::Unavailable(_)) | SyncError::CreateOutcomeUnknown { .. } => {
-                ApiError::Unavailable(message)
-            }
-            other => ApiError::internal(other),
         }
     }
 }

@@ -1,10 +1,16 @@
-//! The Jira webhook inbox processor: every recorded `webhook.received` event is handed to the
-//! actors of the links of its issue, in log order, with a checkpoint.
+//! The Jira webhook inbox: every recorded `webhook.received` event is handed to the actors of
+//! the links of its issue, in log order, with a checkpoint.
 //!
-//! The HTTP route only verifies and records; this task does the work afterwards, so Jira gets
-//! its 2xx at once and nothing received is lost: after a crash the processor resumes from its
-//! checkpoint and re-runs at most the last page, which is harmless because link work recognises
-//! what it already did.
+//! The HTTP route only verifies and records; the inbox does the work afterwards, so Jira gets
+//! its 2xx at once and nothing received is lost: after a crash it resumes from its checkpoint
+//! and re-runs at most the last batch, which is harmless because link work recognises what it
+//! already did.
+//!
+//! It follows the log through the store's catch-up subscription, one for the inbox, behind a
+//! lock. [`Inbox::process_pending`] is the step: everything recorded when it was called is
+//! processed when it returns. The background runner ([`Inbox::run`]) takes that step each
+//! time the head moves; tests take it themselves to know a delivery was processed before they
+//! assert what it did (or did not) cause.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,14 +23,14 @@ use super::work::jira_to_salesforce::PushWork;
 use super::Engine;
 use crate::domain::ids::JiraIssueKey;
 use crate::domain::link::events::Trigger;
-use crate::events::store::RecordedEvent;
+use crate::events::store::{RecordedEvent, StoreError, Subscription};
 use crate::events::webhook::WebhookEvent;
 use crate::events::{decode, Meta};
 
 /// The view-meta key of the processor's checkpoint.
 const CHECKPOINT: &str = "webhook-processor:checkpoint";
 
-/// Events read per page.
+/// Events read per batch.
 const PAGE: usize = 200;
 
 /// Deliveries processed at once.
@@ -52,47 +58,96 @@ fn save_checkpoint(engine: &Engine, seq: u64) {
     }
 }
 
-/// Processes recorded deliveries until cancelled.
-pub async fn run(engine: Arc<Engine>, cancel: CancellationToken) {
-    let mut head = engine.store.watch_head();
-    loop {
-        let after = checkpoint(&engine);
-        let page = match engine.store.read_all(after, PAGE).await {
-            Ok(page) => page,
-            Err(error) => {
-                tracing::error!(%error, "reading the webhook inbox");
-                tokio::select! {
-                    _ = cancel.cancelled() => return,
-                    _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+/// The webhook inbox of one application.
+pub struct Inbox {
+    engine: Arc<Engine>,
+    /// The inbox's subscription; holding the lock is what makes one step at a time.
+    following: tokio::sync::Mutex<Subscription>,
+}
+
+impl std::fmt::Debug for Inbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inbox")
+            .field("checkpoint", &checkpoint(&self.engine))
+            .finish()
+    }
+}
+
+impl Inbox {
+    /// An inbox resuming from its stored checkpoint.
+    pub fn new(engine: Arc<Engine>) -> Arc<Self> {
+        let following = tokio::sync::Mutex::new(subscribe(&engine, checkpoint(&engine)));
+        Arc::new(Self { engine, following })
+    }
+
+    /// Processes every delivery recorded so far (at least up to the head as it was when called)
+    /// and returns how many deliveries it handed to link actors. Concurrent calls take turns.
+    pub async fn process_pending(&self) -> Result<usize, StoreError> {
+        let target = self.engine.store.head();
+        let mut following = self.following.lock().await;
+        let saved = checkpoint(&self.engine);
+        if following.position() != saved {
+            // A step was abandoned half-way (its caller went away): resume from what was saved.
+            *following = subscribe(&self.engine, saved);
+        }
+        let mut handled = 0;
+        while following.position() < target {
+            let batch = following.try_next_batch(PAGE).await?;
+            let Some(last) = batch.last().map(|e| e.seq) else {
+                break;
+            };
+            let deliveries: Vec<&RecordedEvent> = batch
+                .iter()
+                .filter(|e| e.event_type == WebhookEvent::RECEIVED)
+                .collect();
+            handled += deliveries.len();
+            futures::stream::iter(deliveries)
+                .for_each_concurrent(IN_FLIGHT, |event| {
+                    let engine = self.engine.clone();
+                    async move { process(&engine, event).await }
+                })
+                .await;
+            save_checkpoint(&self.engine, last);
+        }
+        Ok(handled)
+    }
+
+    /// Processes recorded deliveries until cancelled: a step each time the head moves past the
+    /// checkpoint.
+    pub async fn run(self: Arc<Self>, cancel: CancellationToken) {
+        let mut head = self.engine.store.watch_head();
+        loop {
+            match self.process_pending().await {
+                Ok(_) => {}
+                Err(StoreError::Closed) => return,
+                Err(error) => {
+                    tracing::error!(%error, "reading the webhook inbox");
+                    tokio::select! {
+                        _ = cancel.cancelled() => return,
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                    }
                 }
             }
-        };
-        let Some(last) = page.last().map(|e| e.seq) else {
+            if cancel.is_cancelled() {
+                return;
+            }
+            let position = checkpoint(&self.engine);
             tokio::select! {
                 _ = cancel.cancelled() => return,
-                changed = head.wait_for(|h| *h > after) => {
+                changed = head.wait_for(|h| *h > position) => {
                     if changed.is_err() {
                         return;
                     }
-                    continue;
                 }
             }
-        };
-        let deliveries: Vec<&RecordedEvent> = page
-            .iter()
-            .filter(|e| e.event_type == "webhook.received")
-            .collect();
-        futures::stream::iter(deliveries)
-            .for_each_concurrent(IN_FLIGHT, |event| {
-                let engine = engine.clone();
-                async move { process(&engine, event).await }
-            })
-            .await;
-        save_checkpoint(&engine, last);
-        if cancel.is_cancelled() {
-            return;
         }
     }
+}
+
+/// The inbox's subscription from `after`. One page is read at a time, so no read is left
+/// running on the runtime of a caller of [`Inbox::process_pending`] when it returns.
+fn subscribe(engine: &Engine, after: u64) -> Subscription {
+    Subscription::with_page_size(engine.store.clone(), after, PAGE).read_ahead(1)
 }
 
 /// Hands one delivery to the links of its issue.

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{items, Engine, SyncError};
 use crate::domain::escape::jql_quote;
-use crate::http::webhooks::HANDLED_EVENTS;
+use crate::events::webhook::HANDLED_EVENTS;
 
 /// What was registered.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

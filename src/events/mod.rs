@@ -86,6 +86,17 @@ pub mod streams {
         named("scheduler".into())
     }
 
+    /// `webhook-{uuid}`: the stream of one Jira webhook delivery, the uuid v5 of its
+    /// `X-Atlassian-Webhook-Identifier`, so Jira's retries of one delivery meet the same stream.
+    pub fn webhook_delivery(identifier: &str) -> StreamId {
+        let id = uuid::Uuid::new_v5(&DELIVERY_NAMESPACE, identifier.as_bytes());
+        named(format!("webhook-{id}"))
+    }
+
+    /// Namespace of delivery stream ids (uuid v5 of the webhook identifier).
+    const DELIVERY_NAMESPACE: uuid::Uuid =
+        uuid::Uuid::from_u128(0x2f0b_8d41_9c3e_4a6f_b15d_70e2_c4a9_5e13);
+
     /// The link id of a `link-{uuid}` stream.
     pub fn link_id_of(stream: &StreamId) -> Option<LinkId> {
         stream

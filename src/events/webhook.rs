@@ -13,6 +13,15 @@ use serde_json::Value;
 
 use super::codec::Catalogued;
 
+/// Jira webhook events (`webhookEvent`) sfjira acts on: the webhook route records these and
+/// acknowledges the others unrecorded, and webhook registration subscribes to exactly these.
+pub const HANDLED_EVENTS: &[&str] = &[
+    "jira:issue_updated",
+    "comment_created",
+    "comment_updated",
+    "attachment_created",
+];
+
 /// Payload of `webhook.received`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WebhookReceived {
@@ -57,7 +66,13 @@ impl Catalogued for WebhookEvent {
 
     fn event_type(&self) -> &'static str {
         match self {
-            WebhookEvent::Received(_) => "webhook.received",
+            WebhookEvent::Received(_) => Self::RECEIVED,
         }
     }
+}
+
+impl WebhookEvent {
+    /// The type string of [`WebhookEvent::Received`], for readers that filter the log by type
+    /// before decoding.
+    pub const RECEIVED: &'static str = "webhook.received";
 }

@@ -13,7 +13,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 use super::ApiError;
 use crate::audit::replay::{replay, ReplayLine, Subject, Until};
 use crate::domain::ids::LinkId;
-use crate::startup::AppState;
+use crate::http::AppState;
 
 /// The audit routes' part of the OpenAPI document.
 #[derive(OpenApi)]
@@ -128,7 +128,7 @@ pub async fn link_history(
             details: json!({"until": text}),
         })?,
     };
-    let result = replay(state.store.as_ref(), &Subject::Link(link_id), until)
+    let result = replay(&state.store, &Subject::Link(link_id), until)
         .await
         .map_err(ApiError::internal)?;
     if result.lines.is_empty() {

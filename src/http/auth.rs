@@ -20,7 +20,7 @@ use secrecy::ExposeSecret;
 use subtle::ConstantTimeEq;
 
 use super::ApiError;
-use crate::startup::AppState;
+use crate::http::AppState;
 
 /// The header page scripts send with every cookie-authenticated call.
 pub const REQUESTED_WITH: &str = "X-Requested-With";

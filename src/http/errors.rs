@@ -3,12 +3,20 @@
 //! Every refusal has the same body, `{"error": "<stable_code>", "message": "<for people>",
 //! "details": {...}}`: the code is for scripts and never changes meaning, the message is for
 //! people, the details name what was wrong (a field, a version). Unexpected failures answer 500
-//! with an opaque message; their cause goes to the log, never to the client.
+//! with an opaque message; their cause goes to the log, never to the client. The engine's
+//! [`SyncError`] is mapped here too, so the dependency points from HTTP to the engine and never
+//! back.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+
+use crate::actors::LinkError;
+use crate::connectors::jira::JiraError;
+use crate::connectors::salesforce::SalesforceError;
+use crate::domain::link::LinkRefusal;
+use crate::engine::SyncError;
 
 /// The body of every refusal, whatever the route (the OpenAPI document's `ErrorBody`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -202,6 +210,115 @@ impl ResponseError for ApiError {
             message: self.to_string(),
             details: self.details(),
         })
+    }
+}
+
+/// Salesforce's own words about a refusal, for `details`.
+fn salesforce_details(e: &SalesforceError) -> Value {
+    match e.cause() {
+        SalesforceError::OAuth(failure) => json!({
+            "cause": failure.cause(),
+            "fix": failure.fix(),
+            "salesforce_error": failure.error,
+            "salesforce_description": failure.description,
+        }),
+        SalesforceError::Api { status, errors, .. } => json!({
+            "status": status,
+            "salesforce_errors": errors,
+        }),
+        _ => json!({}),
+    }
+}
+
+/// How each engine failure answers over HTTP: refusals keep the remote system's own words in
+/// `details`; anything unexpected is a 500 whose cause goes to the log.
+impl From<SyncError> for ApiError {
+    fn from(e: SyncError) -> Self {
+        let message = e.to_string();
+        match e {
+            SyncError::NotConnected => ApiError::Conflict {
+                code: "salesforce_not_connected",
+                message,
+                details: json!({}),
+            },
+            SyncError::JiraNotConfigured => ApiError::Conflict {
+                code: "jira_not_configured",
+                message,
+                details: json!({}),
+            },
+            SyncError::Invalid { code, details, .. } => ApiError::Unprocessable {
+                code,
+                message,
+                details,
+            },
+            SyncError::NotFound { code, .. } => ApiError::NotFound { code, message },
+            SyncError::Conflict { code, details, .. } => ApiError::Conflict {
+                code,
+                message,
+                details,
+            },
+            SyncError::Salesforce(ref se) => match se.cause() {
+                SalesforceError::OAuth(_) => ApiError::Unprocessable {
+                    code: "salesforce_auth_failed",
+                    message,
+                    details: salesforce_details(se),
+                },
+                SalesforceError::HostRefused(_) => ApiError::Unprocessable {
+                    code: "salesforce_url_refused",
+                    message,
+                    details: json!({}),
+                },
+                SalesforceError::InvalidInput(_) => ApiError::Unprocessable {
+                    code: "invalid_salesforce_request",
+                    message,
+                    details: json!({}),
+                },
+                _ if se.is_not_found() => ApiError::NotFound {
+                    code: "salesforce_not_found",
+                    message,
+                },
+                _ => ApiError::Upstream {
+                    code: "salesforce_error",
+                    message,
+                    details: salesforce_details(se),
+                },
+            },
+            SyncError::Jira(JiraError::InvalidInput(_)) => ApiError::Unprocessable {
+                code: "invalid_jira_request",
+                message,
+                details: json!({}),
+            },
+            SyncError::Jira(ref je) => {
+                if je.is_not_found() {
+                    ApiError::NotFound {
+                        code: "jira_not_found",
+                        message,
+                    }
+                } else {
+                    ApiError::Upstream {
+                        code: "jira_error",
+                        message,
+                        details: je
+                            .body()
+                            .map(|b| json!({"jira_errors": b}))
+                            .unwrap_or_else(|| json!({})),
+                    }
+                }
+            }
+            SyncError::Link(LinkError::Refused(refusal)) => ApiError::Conflict {
+                code: match refusal {
+                    LinkRefusal::AutoManaged => "auto_managed_link",
+                    LinkRefusal::LinkedElsewhere(_) => "already_linked",
+                    LinkRefusal::NotLinked => "not_linked",
+                },
+                message,
+                details: json!({}),
+            },
+            SyncError::Link(LinkError::Unavailable(_)) | SyncError::CreateOutcomeUnknown { .. } => {
+                ApiError::Unavailable(message)
+            }
+            other => ApiError::internal(other),
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::startup::AppState;
+use crate::http::AppState;
 
 /// `GET /healthz`.
 #[utoipa::path(

@@ -16,12 +16,14 @@ pub mod pages;
 pub mod panel;
 pub mod secrets;
 pub mod session;
+pub mod state;
 pub mod throttle;
 pub mod webhooks;
 
 use actix_web::web;
 
 pub use errors::ApiError;
+pub use state::AppState;
 
 use crate::config::Settings;
 

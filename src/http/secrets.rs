@@ -13,8 +13,8 @@ use serde_json::json;
 use utoipa::{OpenApi, ToSchema};
 
 use super::ApiError;
+use crate::http::AppState;
 use crate::secrets::{check_vault_value, VaultValueError, JIRA_SECRETS};
-use crate::startup::AppState;
 
 /// The secrets routes' part of the OpenAPI document.
 #[derive(OpenApi)]

@@ -25,28 +25,10 @@ use sha2::Sha256;
 use uuid::Uuid;
 
 use super::ApiError;
-use crate::events::store::{ExpectedVersion, StoreError, StreamId};
-use crate::events::webhook::{WebhookEvent, WebhookReceived};
-use crate::events::{encode_with_id, Meta};
-use crate::startup::AppState;
-
-/// Webhook events sfjira acts on; others are acknowledged and ignored.
-pub const HANDLED_EVENTS: &[&str] = &[
-    "jira:issue_updated",
-    "comment_created",
-    "comment_updated",
-    "attachment_created",
-];
-
-/// Namespace of delivery stream ids (uuid v5 of the webhook identifier).
-const DELIVERY_NAMESPACE: Uuid = Uuid::from_u128(0x2f0b_8d41_9c3e_4a6f_b15d_70e2_c4a9_5e13);
-
-/// The stream of one delivery.
-pub fn delivery_stream(identifier: &str) -> StreamId {
-    let id = Uuid::new_v5(&DELIVERY_NAMESPACE, identifier.as_bytes());
-    // A uuid-based name is always a valid stream id.
-    StreamId::parse(format!("webhook-{id}")).unwrap_or_else(|e| unreachable!("{e}"))
-}
+use crate::events::store::{ExpectedVersion, StoreError};
+use crate::events::webhook::{WebhookEvent, WebhookReceived, HANDLED_EVENTS};
+use crate::events::{encode_with_id, streams, Meta};
+use crate::http::AppState;
 
 fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
@@ -281,7 +263,7 @@ pub async fn receive(
         Some(id) => id.to_string(),
         None => format!("body-sha256-{digest}"),
     };
-    let stream = delivery_stream(&identifier);
+    let stream = streams::webhook_delivery(&identifier);
     // A retry of a delivery already recorded is acknowledged again, however late it comes.
     if state
         .store

@@ -1,5 +1,8 @@
 //! Runs projections: catch-up then live, one page per atomic commit; rebuild and verify.
 //!
+//! Every fold follows the log through the store's catch-up [`Subscription`]: the live runner
+//! keeps one open, rebuild and verify drain one up to the head (or the checkpoint).
+//!
 //! Each projection has an *active* view tree named `{name}:v{version}:g{generation}`, recorded
 //! in the view meta under `projection:{name}`. On start a tree of an older row-format version is
 //! replaced by a fresh one of the current version (rebuilt from the log before `/readyz` says
@@ -19,11 +22,13 @@ use tokio_util::sync::CancellationToken;
 
 use super::rows::TreeRows;
 use super::{Projection, ProjectionError, RowSource, Rows};
-use crate::events::store::{EventStore, RecordedEvent, StoreError, ViewTree, ViewWrite};
+use crate::events::store::{
+    EventStore, RecordedEvent, StoreError, Subscription, ViewTree, ViewWrite,
+};
 use crate::events::AnyEvent;
 use crate::metrics::Metrics;
 
-/// Events read per page while folding.
+/// Events read per page (and committed per batch) while folding.
 const PAGE: usize = 1_000;
 
 /// One running projection and what readers need from it.
@@ -210,33 +215,37 @@ impl ProjectionHandle {
         self.wait_for(self.store.head(), timeout).await
     }
 
-    /// Folds until cancelled: catch up in pages, then wait for the head to move.
+    /// Folds until cancelled, following the log with one catch-up subscription: pages while
+    /// behind, then live as the head moves. After a failure (or a rebuild that switched to a
+    /// tree further on) it subscribes again from the active tree's checkpoint.
     pub async fn run(self: Arc<Self>, cancel: CancellationToken) {
-        let mut head = self.store.watch_head();
         let mut backoff = Duration::from_millis(100);
+        let mut subscription: Option<Subscription> = None;
+        if let Ok(checkpoint) = self.view().checkpoint() {
+            self.publish(checkpoint);
+        }
         loop {
-            if cancel.is_cancelled() {
-                return;
-            }
-            match self.fold_next_page().await {
-                Ok(true) => {
-                    backoff = Duration::from_millis(100);
-                    continue;
-                }
-                Ok(false) => {
-                    let checkpoint = self.checkpoint();
-                    tokio::select! {
-                        _ = cancel.cancelled() => return,
-                        changed = head.wait_for(|h| *h > checkpoint) => {
-                            if changed.is_err() {
-                                return;
-                            }
-                        }
-                    }
-                }
+            let step = async {
+                let from = self.view().checkpoint()?;
+                let following = match subscription.as_mut() {
+                    Some(s) if s.position() == from => s,
+                    _ => subscription.insert(self.subscribe(from)),
+                };
+                let events = tokio::select! {
+                    _ = cancel.cancelled() => return Ok(false),
+                    batch = following.next_batch(PAGE) => batch?,
+                };
+                self.fold_live(events).await?;
+                Ok::<bool, ProjectionError>(true)
+            };
+            match step.await {
+                Ok(true) => backoff = Duration::from_millis(100),
+                Ok(false) => return,
+                Err(ProjectionError::Store(StoreError::Closed)) => return,
                 Err(error) => {
                     tracing::error!(projection = self.name(), %error, "projection stalled");
                     *self.failure.lock() = Some(error.to_string());
+                    subscription = None;
                     tokio::select! {
                         _ = cancel.cancelled() => return,
                         _ = tokio::time::sleep(backoff) => {}
@@ -247,44 +256,66 @@ impl ProjectionHandle {
         }
     }
 
-    /// Folds one page into the active tree; false when there was nothing to fold.
-    async fn fold_next_page(&self) -> Result<bool, ProjectionError> {
-        let _folding = self.folding.lock().await;
-        let tree = self.view();
-        let progressed = self.fold_into(&tree, None).await?;
-        let checkpoint = tree.checkpoint()?;
-        self.publish(checkpoint);
-        if progressed {
-            *self.failure.lock() = None;
-        }
-        Ok(progressed)
+    fn subscribe(&self, after: u64) -> Subscription {
+        Subscription::with_page_size(self.store.clone(), after, PAGE)
     }
 
-    /// Folds the next page after `tree`'s checkpoint into it, never past `until`.
-    async fn fold_into(
+    /// Folds a batch the live subscription delivered into the active tree. A rebuild may have
+    /// switched to a tree that already holds some of it: those events are skipped.
+    async fn fold_live(&self, events: Vec<RecordedEvent>) -> Result<(), ProjectionError> {
+        let _folding = self.folding.lock().await;
+        let tree = self.view();
+        let checkpoint = tree.checkpoint()?;
+        let events: Vec<RecordedEvent> =
+            events.into_iter().filter(|e| e.seq > checkpoint).collect();
+        match events.first() {
+            Some(first) if first.seq == checkpoint + 1 => {}
+            // Nothing new for this tree, or a tree behind the batch (never expected): the run
+            // loop subscribes again from the tree's own checkpoint.
+            _ => return Ok(()),
+        }
+        self.fold_into(&tree, &events)?;
+        self.publish(tree.checkpoint()?);
+        *self.failure.lock() = None;
+        Ok(())
+    }
+
+    /// Folds `events` (which follow `tree`'s checkpoint) into `tree`, committing rows and
+    /// checkpoint together.
+    fn fold_into(
         &self,
         tree: &Arc<dyn ViewTree>,
-        until: Option<u64>,
-    ) -> Result<bool, ProjectionError> {
-        let checkpoint = tree.checkpoint()?;
-        if until.is_some_and(|u| checkpoint >= u) {
-            return Ok(false);
-        }
-        let mut events = self.store.read_all(checkpoint, PAGE).await?;
-        if let Some(until) = until {
-            events.retain(|e| e.seq <= until);
-        }
+        events: &[RecordedEvent],
+    ) -> Result<(), ProjectionError> {
         let Some(last) = events.last().map(|e| e.seq) else {
-            return Ok(false);
+            return Ok(());
         };
         let writes = fold_page(
             self.projection.as_ref(),
             tree.name(),
             &TreeRows(tree.as_ref()),
-            &events,
+            events,
         )?;
         tree.commit(writes, last)?;
-        Ok(true)
+        Ok(())
+    }
+
+    /// Folds everything committed so far into `tree`, following `subscription` (which stands
+    /// at the tree's checkpoint); returns the events folded.
+    async fn catch_up(
+        &self,
+        tree: &Arc<dyn ViewTree>,
+        subscription: &mut Subscription,
+    ) -> Result<u64, ProjectionError> {
+        let mut folded = 0;
+        loop {
+            let events = subscription.try_next_batch(PAGE).await?;
+            if events.is_empty() {
+                return Ok(folded);
+            }
+            self.fold_into(tree, &events)?;
+            folded += events.len() as u64;
+        }
     }
 
     fn publish(&self, checkpoint: u64) {
@@ -314,9 +345,10 @@ impl ProjectionHandle {
         let new_name = tree_name(self.projection.as_ref(), generation_of(old.name()) + 1);
         views.drop_view(&new_name)?;
         let new = views.open_view(&new_name)?;
-        while self.fold_into(&new, None).await? {}
+        let mut subscription = self.subscribe(new.checkpoint()?);
+        self.catch_up(&new, &mut subscription).await?;
         let _folding = self.folding.lock().await;
-        while self.fold_into(&new, None).await? {}
+        self.catch_up(&new, &mut subscription).await?;
         views.set_meta(&meta_key(self.name()), Some(new_name.clone().into_bytes()))?;
         *self.tree.write() = new.clone();
         let checkpoint = new.checkpoint()?;
@@ -338,13 +370,13 @@ impl ProjectionHandle {
         let tree = self.view();
         let checkpoint = tree.checkpoint()?;
         let mut fresh: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
-        let mut after = 0;
-        while after < checkpoint {
-            let mut events = self.store.read_all(after, PAGE).await?;
-            events.retain(|e| e.seq <= checkpoint);
-            let Some(last) = events.last().map(|e| e.seq) else {
+        let mut subscription = self.subscribe(0);
+        while subscription.position() < checkpoint {
+            let mut events = subscription.try_next_batch(PAGE).await?;
+            if events.is_empty() {
                 break;
-            };
+            }
+            events.retain(|e| e.seq <= checkpoint);
             let writes = fold_page(self.projection.as_ref(), tree.name(), &fresh, &events)?;
             for (key, value) in writes {
                 match value {
@@ -352,7 +384,6 @@ impl ProjectionHandle {
                     None => fresh.remove(&key),
                 };
             }
-            after = last;
         }
         let stored: BTreeMap<Vec<u8>, Vec<u8>> = tree.scan_prefix(b"")?.into_iter().collect();
         let show = |k: &Vec<u8>| String::from_utf8_lossy(k).into_owned();

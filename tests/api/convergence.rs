@@ -182,9 +182,9 @@ async fn scenario(ops: Vec<Op>) -> Result<(), TestCaseError> {
     for (step, op) in ops.iter().enumerate() {
         apply(&world, &item, &case, step, op).await;
     }
-    // Converge: let webhooks land, then run until a run changes nothing.
+    // Converge: process every webhook, then run until a run changes nothing.
     for _ in 0..6 {
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        world.webhooks_settled().await;
         let run = world.sync(&item).await;
         let c = &run["item"]["counts"];
         let changed: u64 = [
@@ -202,7 +202,7 @@ async fn scenario(ops: Vec<Op>) -> Result<(), TestCaseError> {
             break;
         }
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    world.webhooks_settled().await;
 
     let (_, sf) = world
         .sf_rest(
@@ -307,7 +307,7 @@ async fn scenario(ops: Vec<Op>) -> Result<(), TestCaseError> {
     // One more cycle without outside edits writes nothing anywhere.
     world.reset_requests().await;
     world.sync(&item).await;
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    world.webhooks_settled().await;
     let quiet = world.writes().await;
     prop_assert!(quiet.is_empty(), "writes after convergence: {:?}", quiet);
     Ok(())

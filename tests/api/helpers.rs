@@ -10,7 +10,9 @@ use sfjira::domain::ids::{ItemId, JiraIssueKey, LinkId, SalesforceId};
 use sfjira::domain::link::events::{LinkOrigin, Trigger};
 use sfjira::domain::link::LinkCommand;
 use sfjira::events::Meta;
-use sfjira::startup::{AppState, Application};
+use sfjira::http::AppState;
+use sfjira::startup::Application;
+use sfjira::engine::inbox::Inbox;
 
 /// The admin token every test app starts with (at least 32 characters, as sfjira requires).
 pub const ADMIN_TOKEN: &str = "test-admin-token-of-at-least-32-chars";
@@ -21,6 +23,8 @@ pub struct TestApp {
     pub token: String,
     pub http: reqwest::Client,
     pub state: AppState,
+    /// The webhook inbox: `process_pending()` processes every delivery recorded so far.
+    pub inbox: Arc<Inbox>,
     pub _data: Arc<tempfile::TempDir>,
 }
 
@@ -57,12 +61,14 @@ pub async fn start(settings: Settings, data: Arc<tempfile::TempDir>) -> TestApp 
         .expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state().clone();
+    let inbox = app.inbox().clone();
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp {
         address,
         token: ADMIN_TOKEN.into(),
         http: reqwest::Client::new(),
         state,
+        inbox,
         _data: data,
     }
 }

@@ -54,10 +54,12 @@ async fn a_jira_field_edit_reaches_salesforce_at_once_and_is_not_echoed() {
     })
     .await;
     // A full run afterwards writes nothing anywhere: the value is recognised on both sides.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Every webhook (the edit's, and those of anything written since) is processed before the
+    // run and again after it, so a write either would cause has happened by the assertion.
+    world.webhooks_settled().await;
     world.reset_requests().await;
     world.sync(&item).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    world.webhooks_settled().await;
     assert_eq!(world.writes().await, Vec::<Value>::new());
 }
 
@@ -72,8 +74,10 @@ async fn one_way_items_never_push_fields() {
             Some(json!({"fields": {"summary": "Changed in Jira"}})),
         )
         .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The edit's webhook has been processed (and pushed nothing), and so has the run.
+    world.webhooks_settled().await;
     world.sync(&item).await;
+    world.webhooks_settled().await;
     assert_eq!(sf_field(&world, &record, "Subject").await, "Linked case");
 }
 

@@ -98,6 +98,23 @@ where
     }
 }
 
+/// Webhook deliveries Jira has raised and not finished.
+async fn jira_deliveries_in_flight(world: &World) -> u64 {
+    let body: Value = world
+        .http
+        .get(format!(
+            "{}/__emulator/webhooks/in-flight",
+            world.jira_info.base_url
+        ))
+        .send()
+        .await
+        .expect("in-flight deliveries")
+        .json()
+        .await
+        .expect("json");
+    body["in_flight"].as_u64().expect("in_flight")
+}
+
 /// The message of the validation rule [`World::forbid_subjects`] arms.
 pub const FORBIDDEN_SUBJECT: &str = "Subjects may not start with Forbidden.";
 
@@ -141,6 +158,36 @@ impl World {
             );
         }
         all
+    }
+
+    /// Waits until every webhook Jira raised so far has been delivered and sfjira's inbox has
+    /// processed it, including the deliveries that processing raised in turn (its own writes
+    /// to Jira, which it must recognise): afterwards, what webhooks cause has happened, so a
+    /// test can assert that something did not.
+    pub async fn webhooks_settled(&self) {
+        for _ in 0..50 {
+            let deadline = Instant::now() + Duration::from_secs(15);
+            while jira_deliveries_in_flight(self).await > 0 {
+                assert!(
+                    Instant::now() < deadline,
+                    "Jira's webhook deliveries never ended"
+                );
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            // Every delivery that ended was recorded before it was answered, so one step of
+            // the inbox processes it. Done when that step changed nothing: no new event in the
+            // log (processing that writes anywhere records it) and no delivery raised.
+            let before = self.app.state.store.head();
+            self.app
+                .inbox
+                .process_pending()
+                .await
+                .expect("the inbox reads the log");
+            if jira_deliveries_in_flight(self).await == 0 && self.app.state.store.head() == before {
+                return;
+            }
+        }
+        panic!("webhooks kept raising webhooks");
     }
 
     pub async fn connect(&self) -> reqwest::Response {

@@ -48,6 +48,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(deliveries))
                 .route(web::delete().to(clear_deliveries)),
         )
+        .route(
+            "/__emulator/webhooks/in-flight",
+            web::get().to(deliveries_in_flight),
+        )
         .route("/__emulator/rate-limit", web::post().to(rate_limit))
         .route("/__emulator/search-index", web::post().to(search_index))
         .route("/__emulator/reset", web::post().to(reset));
@@ -501,6 +505,10 @@ async fn get_issue(site: web::Data<Site>, path: web::Path<String>) -> HttpRespon
 
 async fn deliveries(site: web::Data<Site>) -> HttpResponse {
     HttpResponse::Ok().json(site.deliveries.list())
+}
+
+async fn deliveries_in_flight(site: web::Data<Site>) -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({ "in_flight": site.deliveries.in_flight() }))
 }
 
 async fn clear_deliveries(site: web::Data<Site>) -> HttpResponse {

@@ -1,7 +1,8 @@
 //! Catch-up subscriptions: read history in pages, then follow the head as it moves.
 //!
-//! Projection runners and the audit stream both need "every event after position N, in order,
-//! forever". Written once against `Arc<dyn EventStore>`, this is the state machine KurrentDB
+//! Projection runners, the webhook inbox and audit replay all need "every event after position
+//! N, in order" — forever, or up to what is committed now. This is the one way the crate follows
+//! the log. Written once against `Arc<dyn EventStore>`, this is the state machine KurrentDB
 //! calls catch-up then live: while the subscriber is behind, it pages through
 //! [`EventStore::read_all`]; once caught up it awaits the head watch channel, which the writer
 //! bumps after each flushed commit. There is no polling and no timer: a subscription costs
@@ -113,6 +114,24 @@ impl Subscription {
     /// for a projection that commits rows and checkpoint per batch.
     pub async fn next_batch(&mut self, max: usize) -> Result<Vec<RecordedEvent>, StoreError> {
         self.wait_for_events().await?;
+        let n = self.buffer.len().min(max.max(1));
+        let batch: Vec<RecordedEvent> = self.buffer.drain(..n).collect();
+        if let Some(last) = batch.last() {
+            self.position = last.seq;
+        }
+        Ok(batch)
+    }
+
+    /// Like [`Subscription::next_batch`], but returns an empty batch instead of waiting when
+    /// caught up: the unit for "fold everything committed so far, then stop" (a rebuild, a
+    /// verify, a replay, draining an inbox).
+    pub async fn try_next_batch(&mut self, max: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+        if self.buffer.is_empty() {
+            let head = self.store.head();
+            if head > self.position {
+                self.fetch(head).await?;
+            }
+        }
         let n = self.buffer.len().min(max.max(1));
         let batch: Vec<RecordedEvent> = self.buffer.drain(..n).collect();
         if let Some(last) = batch.last() {

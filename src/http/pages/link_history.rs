@@ -14,7 +14,7 @@ use crate::audit::replay::{replay, ReplayLine, Subject, Until};
 use crate::domain::ids::LinkId;
 use crate::domain::side::Side;
 use crate::http::ApiError;
-use crate::startup::AppState;
+use crate::http::AppState;
 
 /// `GET /admin/links/{id}`.
 pub async fn page(
@@ -24,7 +24,7 @@ pub async fn page(
 ) -> Result<HttpResponse, PageError> {
     let link_id = LinkId::parse(&path)
         .map_err(|_| PageError::NotFound(format!("There is no link {:?}.", path.as_str())))?;
-    let result = replay(state.store.as_ref(), &Subject::Link(link_id), Until::End)
+    let result = replay(&state.store, &Subject::Link(link_id), Until::End)
         .await
         .map_err(ApiError::internal)?;
     if result.lines.is_empty() {

@@ -16,8 +16,8 @@ use subtle::ConstantTimeEq;
 
 use super::layout::public_page;
 use super::{html_with, secure, state_of, PageError};
+use crate::http::AppState;
 use crate::http::{auth, session, throttle};
-use crate::startup::AppState;
 
 /// Pause before answering a wrong token, to slow guessing down.
 const WRONG_TOKEN_DELAY: Duration = Duration::from_millis(300);

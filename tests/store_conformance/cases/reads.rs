@@ -93,6 +93,20 @@ pub async fn subscribe_catches_up_then_follows_live(store: Arc<dyn EventStore>) 
     assert_eq!(seqs, (1..=15).collect::<Vec<_>>());
     assert!(batched.try_next().await.expect("try").is_none());
 
+    // Draining without waiting: batches up to the head, then an empty one.
+    let mut drained = Subscription::with_page_size(store.clone(), 5, 4);
+    let mut seqs = Vec::new();
+    loop {
+        let batch = drained.try_next_batch(3).await.expect("batch");
+        if batch.is_empty() {
+            break;
+        }
+        assert!(batch.len() <= 3);
+        seqs.extend(batch.iter().map(|e| e.seq));
+    }
+    assert_eq!(seqs, (6..=15).collect::<Vec<_>>());
+    assert_eq!(drained.position(), 15);
+
     // Closing the store ends a caught-up subscription instead of hanging.
     store.close().await.expect("close");
     let mut sub = store.subscribe(store.head());

@@ -67,14 +67,37 @@ pub struct Attempt {
     pub at: DateTime<Utc>,
 }
 
-/// The log of delivery attempts.
+/// The log of delivery attempts, and how many deliveries are still under way.
 #[derive(Debug, Clone, Default)]
 pub struct DeliveryLog {
     attempts: Arc<Mutex<VecDeque<Attempt>>>,
     seq: Arc<AtomicU64>,
+    in_flight: Arc<AtomicU64>,
+}
+
+/// Counts one delivery as under way from its creation until it is dropped (last attempt
+/// logged, or given up).
+struct InFlight(Arc<AtomicU64>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl DeliveryLog {
+    /// Deliveries raised and not finished yet (attempting, or waiting to retry). A delivery
+    /// counts from the moment the change that raised it is stored, before the change's request
+    /// is answered, so a client that sees 0 after its change knows every delivery of it ended.
+    pub fn in_flight(&self) -> u64 {
+        self.in_flight.load(Ordering::SeqCst)
+    }
+
+    fn start(&self) -> InFlight {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        InFlight(self.in_flight.clone())
+    }
+
     /// Every attempt kept, oldest first.
     pub fn list(&self) -> Vec<Attempt> {
         self.attempts.lock().iter().cloned().collect()
@@ -112,10 +135,11 @@ pub fn retryable(status: u16) -> bool {
 
 /// Starts delivering in the background.
 pub fn spawn(site: web::Data<Site>, out: Outgoing) {
-    tokio::spawn(deliver(site, out));
+    let counted = site.deliveries.start();
+    tokio::spawn(deliver(site, out, counted));
 }
 
-async fn deliver(site: web::Data<Site>, out: Outgoing) {
+async fn deliver(site: web::Data<Site>, out: Outgoing, _counted: InFlight) {
     let identifier = uuid::Uuid::new_v4().to_string();
     let policy = site.webhook_retry;
     let signature = out.secret.as_deref().map(|s| signature(s, &out.body));

@@ -16,6 +16,8 @@ use sfjira::projections::Projections;
 use sfjira::startup::Application;
 use sfjira::telemetry::{self, LogFormat};
 
+mod demo;
+
 /// Self-hosted Salesforce ⇄ Jira connector.
 #[derive(Parser)]
 #[command(name = "sfjira", version, about)]
@@ -293,7 +295,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             admin_token,
             sync_interval,
         } => {
-            sfjira::demo::demo(sfjira::demo::DemoOptions {
+            demo::demo(demo::DemoOptions {
                 port,
                 salesforce_port,
                 jira_port,
@@ -310,7 +312,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             seed,
             tls,
         } => {
-            sfjira::demo::emulate(sfjira::demo::EmulateOptions {
+            demo::emulate(demo::EmulateOptions {
                 salesforce_port,
                 jira_port,
                 seed: seed.parse().map_err(anyhow::Error::msg)?,
@@ -378,7 +380,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 None => Until::End,
             };
             let store = open_store(&store)?;
-            let result = replay::replay(store.as_ref(), &subject, until).await?;
+            let result = replay::replay(&store, &subject, until).await?;
             for line in &result.lines {
                 match format {
                     Format::Text => println!("{}", replay::format_text(line)),

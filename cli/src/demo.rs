@@ -18,15 +18,15 @@ use emulator::salesforce::{SalesforceEmulator, SalesforceOptions};
 use secrecy::SecretString;
 use serde_json::{json, Map, Value};
 
-use crate::actors::scheduler::Scheduler;
-use crate::config::Settings;
-use crate::connectors::salesforce::SalesforceClient;
-use crate::domain::ids::{JiraIssueKey, ProjectKey};
-use crate::domain::item::{FieldMapping, ItemDefinition, ItemOptions, StatusSync, SyncMode};
-use crate::engine::connection::{self, ConnectRequest};
-use crate::engine::{items, metadata, panel, Engine};
-use crate::events::scheduler::RunTrigger;
-use crate::startup::Application;
+use sfjira::actors::scheduler::Scheduler;
+use sfjira::config::Settings;
+use sfjira::connectors::salesforce::SalesforceClient;
+use sfjira::domain::ids::{JiraIssueKey, ProjectKey};
+use sfjira::domain::item::{FieldMapping, ItemDefinition, ItemOptions, StatusSync, SyncMode};
+use sfjira::events::scheduler::RunTrigger;
+use sfjira::startup::Application;
+use sfjira::engine::connection::{self, ConnectRequest};
+use sfjira::engine::{metadata, items, panel, Engine};
 
 /// Options of `sfjira demo`.
 #[derive(Debug, Clone)]
@@ -354,7 +354,7 @@ async fn set_up(
             sf.create("CaseComment", &body).await?;
             let bytes = format!("{subject}\n{}\n", "log line ".repeat(40)).into_bytes();
             let len = bytes.len() as u64;
-            let stream = crate::connectors::byte_stream(futures::stream::once(async move {
+            let stream = sfjira::connectors::byte_stream(futures::stream::once(async move {
                 Ok::<_, std::io::Error>(bytes::Bytes::from(bytes))
             }));
             sf.upload_content_version(file, file, Some(&id), len, stream)
