@@ -17,12 +17,12 @@ use tokio_util::sync::CancellationToken;
 use crate::actors::{BackgroundRuntime, LinkRegistry, Scheduler};
 use crate::config::Settings;
 use crate::connectors::jira::JiraClient;
+use crate::engine::inbox::Inbox;
+use crate::engine::{Engine, EngineReconciler};
 use crate::events::store::{EventStore, SledEventStore, SledStoreOptions, StoreError};
 use crate::http::AppState;
 use crate::metrics::Metrics;
 use crate::projections::{links, ProjectionError, Projections};
-use crate::engine::inbox::Inbox;
-use crate::engine::{Engine, EngineReconciler};
 
 /// Why the application could not start.
 #[derive(Debug, thiserror::Error)]

@@ -23,10 +23,10 @@ use sfjira::config::Settings;
 use sfjira::connectors::salesforce::SalesforceClient;
 use sfjira::domain::ids::{JiraIssueKey, ProjectKey};
 use sfjira::domain::item::{FieldMapping, ItemDefinition, ItemOptions, StatusSync, SyncMode};
+use sfjira::engine::connection::{self, ConnectRequest};
+use sfjira::engine::{items, metadata, panel, Engine};
 use sfjira::events::scheduler::RunTrigger;
 use sfjira::startup::Application;
-use sfjira::engine::connection::{self, ConnectRequest};
-use sfjira::engine::{metadata, items, panel, Engine};
 
 /// Options of `sfjira demo`.
 #[derive(Debug, Clone)]

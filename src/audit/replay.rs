@@ -13,8 +13,8 @@ use uuid::Uuid;
 
 use super::describe::{describe, Description};
 use crate::domain::ids::{JiraIssueKey, LinkId, SalesforceId};
-use crate::domain::link::{evolve, LinkState};
 use crate::domain::link::events::LinkEvent;
+use crate::domain::link::{evolve, LinkState};
 use crate::events::store::{EventStore, RecordedEvent, StoreError, StreamId, Subscription};
 use crate::events::{streams, AnyEvent, DecodeError};
 

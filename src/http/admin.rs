@@ -11,14 +11,14 @@ use super::ApiError;
 use crate::actors::scheduler::{Scheduler, SchedulerError};
 use crate::domain::ids::{ItemId, LinkId, ProjectKey};
 use crate::domain::item::{ItemDefinition, Problem};
+use crate::engine::connection::{self, ConnectRequest, ConnectionSummary};
+use crate::engine::items::{ItemDetail, ItemRow};
+use crate::engine::metadata::{FieldEntry, ModuleGroup};
+use crate::engine::webhook_setup::Registration;
+use crate::engine::{deadletters, items, metadata, SyncError};
 use crate::events::scheduler::{ItemRun, RunTrigger};
 use crate::http::AppState;
 use crate::projections::admin::Attention;
-use crate::engine::metadata::{FieldEntry, ModuleGroup};
-use crate::engine::connection::{self, ConnectRequest, ConnectionSummary};
-use crate::engine::items::{ItemDetail, ItemRow};
-use crate::engine::webhook_setup::Registration;
-use crate::engine::{metadata, deadletters, items, SyncError};
 
 /// The admin routes' part of the OpenAPI document.
 #[derive(OpenApi)]

@@ -7,8 +7,8 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::ApiError;
 use crate::domain::ids::{ItemId, JiraIssueKey};
-use crate::http::AppState;
 use crate::engine::panel::{self, Panel, PanelCard, SearchResults};
+use crate::http::AppState;
 
 /// The panel routes' part of the OpenAPI document.
 #[derive(OpenApi)]

@@ -11,10 +11,10 @@ use secrecy::SecretString;
 
 use crate::actors::{LinkRegistry, Scheduler};
 use crate::config::Settings;
+use crate::engine::Engine;
 use crate::events::store::EventStore;
 use crate::metrics::Metrics;
 use crate::projections::Projections;
-use crate::engine::Engine;
 
 /// What HTTP handlers share.
 #[derive(Clone)]

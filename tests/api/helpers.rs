@@ -9,10 +9,10 @@ use sfjira::config::Settings;
 use sfjira::domain::ids::{ItemId, JiraIssueKey, LinkId, SalesforceId};
 use sfjira::domain::link::events::{LinkOrigin, Trigger};
 use sfjira::domain::link::LinkCommand;
+use sfjira::engine::inbox::Inbox;
 use sfjira::events::Meta;
 use sfjira::http::AppState;
 use sfjira::startup::Application;
-use sfjira::engine::inbox::Inbox;
 
 /// The admin token every test app starts with (at least 32 characters, as sfjira requires).
 pub const ADMIN_TOKEN: &str = "test-admin-token-of-at-least-32-chars";

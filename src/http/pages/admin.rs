@@ -11,10 +11,10 @@ use maud::{html, Markup};
 
 use super::layout::{self, hidden, lozenge, when, Nav, Tone};
 use super::{PageError, Viewer};
-use crate::events::scheduler::RunCounts;
-use crate::http::AppState;
 use crate::engine::connection::{self, ConnectionSummary};
 use crate::engine::items::{self, ItemRow, LatestSync};
+use crate::events::scheduler::RunCounts;
+use crate::http::AppState;
 
 /// `GET /admin`.
 pub async fn page(viewer: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {

@@ -15,8 +15,8 @@ use super::history::item_id;
 use super::layout::{self, json_block, Nav};
 use super::{PageError, Viewer};
 use crate::domain::item::{ItemDefinition, ItemOptions, SyncMode};
-use crate::http::AppState;
 use crate::engine::items::{self, ItemRow};
+use crate::http::AppState;
 
 /// `GET /admin/items/new`.
 pub async fn new_item(viewer: Viewer) -> Result<HttpResponse, PageError> {

@@ -19,11 +19,11 @@ use super::layout::{self, hidden, lozenge, when, Nav, Tone};
 use super::{PageError, Viewer};
 use crate::domain::ids::ItemId;
 use crate::domain::link::events::operations;
+use crate::engine::deadletters;
+use crate::engine::items::{self, ItemDetail};
 use crate::events::scheduler::ItemOutcome;
 use crate::http::AppState;
 use crate::projections::admin::{Attention, RunRow};
-use crate::engine::deadletters;
-use crate::engine::items::{self, ItemDetail};
 
 /// Parses an item id from a page path.
 pub fn item_id(raw: &str) -> Result<ItemId, PageError> {

@@ -27,8 +27,8 @@ use maud::Markup;
 
 use super::auth::{self, Bearer};
 use super::ApiError;
-use crate::http::AppState;
 use crate::engine::SyncError;
+use crate::http::AppState;
 
 /// Registers the page routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -16,8 +16,8 @@ use super::{PageError, Viewer};
 use crate::domain::ids::JiraIssueKey;
 use crate::domain::item::SyncMode;
 use crate::domain::link::events::LinkOrigin;
-use crate::http::AppState;
 use crate::engine::panel::{self, LinkedRecord, PanelCard};
+use crate::http::AppState;
 
 fn issue_key(raw: &str) -> Result<JiraIssueKey, PageError> {
     JiraIssueKey::parse(raw)
