@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod comments;
 pub mod echo;
 pub mod escape;
+pub mod feeds;
 pub mod fields;
 pub mod ids;
 pub mod item;

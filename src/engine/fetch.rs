@@ -151,28 +151,18 @@ pub fn soql_datetime(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// Which changed records to read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RecordWindow {
-    /// Every record.
-    All,
-    /// Records changed at or after this time.
-    Since(DateTime<Utc>),
-    /// Records after this (SystemModstamp, Id) position, in that order.
-    After(DateTime<Utc>, SalesforceId),
-}
+pub use crate::domain::feeds::RecordWindow;
 
-impl RecordWindow {
-    fn clause(&self) -> String {
-        match self {
-            RecordWindow::All => String::new(),
-            RecordWindow::Since(t) => since_clause("SystemModstamp", Some(*t)),
-            RecordWindow::After(t, id) => format!(
-                " WHERE (SystemModstamp > {at} OR (SystemModstamp = {at} AND Id > {id}))",
-                at = soql_datetime(*t),
-                id = soql_quote(id.as_str())
-            ),
-        }
+/// The SOQL condition of a records window (empty for every record).
+fn window_clause(window: &RecordWindow) -> String {
+    match window {
+        RecordWindow::All => String::new(),
+        RecordWindow::Since(t) => since_clause("SystemModstamp", Some(*t)),
+        RecordWindow::After(t, id) => format!(
+            " WHERE (SystemModstamp > {at} OR (SystemModstamp = {at} AND Id > {id}))",
+            at = soql_datetime(*t),
+            id = soql_quote(id.as_str())
+        ),
     }
 }
 
@@ -187,7 +177,7 @@ pub async fn changed_records(
         "SELECT {} FROM {}{} ORDER BY SystemModstamp ASC, Id ASC",
         record_fields(definition).join(", "),
         definition.object,
-        window.clause()
+        window_clause(window)
     );
     Ok(sf.query_timed(&soql).await?)
 }

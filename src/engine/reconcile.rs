@@ -16,7 +16,7 @@ use chrono::{DateTime, Duration, Utc};
 use futures::StreamExt;
 use uuid::Uuid;
 
-use super::fetch::{self, RecordWindow, Scope};
+use super::fetch::{self, Scope};
 use super::work::jira_to_salesforce::PushWork;
 use super::work::salesforce_to_jira::create_issue::AutoCreateWork;
 use super::work::salesforce_to_jira::PullWork;
@@ -24,6 +24,10 @@ use super::work::{ItemSnapshot, RecordChanges, WorkOutcome};
 use super::{metadata, Engine, SyncError};
 use crate::actors::Reconciler;
 use crate::domain::catalog::comment_model;
+use crate::domain::feeds::{
+    advance_feed, advance_records, classify, records_window, Job, LinkedRecord, RecordChange,
+    RecordsMark,
+};
 use crate::domain::ids::{ItemId, LinkId, SalesforceId};
 use crate::domain::link::events::Trigger;
 use crate::events::scheduler::{ItemOutcome, ItemRun, RunCounts, Watermarks};
@@ -113,36 +117,8 @@ pub async fn snapshot(
     ))
 }
 
-enum Job {
-    Pull(LinkId),
-    Create(LinkId),
-}
-
 fn minus(t: Option<DateTime<Utc>>, overlap: Duration) -> Option<DateTime<Utc>> {
     t.map(|t| t - overlap)
-}
-
-/// Which records to read. A transaction can become visible after a later one, with an earlier
-/// `SystemModstamp`, for as long as it runs; so the window reaches back an overlap before the
-/// watermark — unless the last read happened (by Salesforce's clock, less a second for the
-/// `Date` header's rounding) an overlap or more after the watermark, in which case nothing
-/// older can still appear and the window starts right after the last record handled.
-pub fn records_window(
-    watermarks: &Watermarks,
-    baseline: Option<DateTime<Utc>>,
-    overlap: Duration,
-) -> RecordWindow {
-    match (
-        watermarks.records,
-        watermarks.records_read_at,
-        &watermarks.records_last_id,
-    ) {
-        (Some(mark), Some(read), Some(id)) if read - Duration::seconds(1) >= mark + overlap => {
-            RecordWindow::After(mark, id.clone())
-        }
-        (Some(mark), _, _) => RecordWindow::Since(mark - overlap),
-        (None, _, _) => minus(baseline, overlap).map_or(RecordWindow::All, RecordWindow::Since),
-    }
 }
 
 /// Reconciles one item.
@@ -211,7 +187,7 @@ pub async fn reconcile_item(
     let (records, read_at) = fetch::changed_records(
         &sf,
         definition,
-        &records_window(&watermarks, baseline, overlap),
+        &records_window(&records_mark(&watermarks), baseline, overlap),
     )
     .await?;
     let comments = if definition.options.comments_sync {
@@ -268,28 +244,23 @@ pub async fn reconcile_item(
 
     let mut jobs = Vec::new();
     for (record, change) in changes {
-        let job = if let Some(link) = linked.get(&record) {
-            // Seen again only because the window overlaps: its link already observed it.
-            let already_observed = change.comments.is_empty()
-                && change.files.is_empty()
-                && change
-                    .record
-                    .as_ref()
-                    .and_then(fetch::modstamp)
-                    .is_some_and(|m| link.observed_modstamp.is_some_and(|o| m <= o));
-            if already_observed {
-                continue;
-            }
-            Job::Pull(link.link_id)
-        } else if definition.options.auto_create
-            && change
-                .record
-                .as_ref()
-                .and_then(fetch::created)
-                .is_some_and(|created| baseline.is_none_or(|b| created > b))
-        {
-            Job::Create(LinkId::for_record(item_id, &record))
-        } else {
+        let seen = RecordChange {
+            modstamp: change.record.as_ref().and_then(fetch::modstamp),
+            created: change.record.as_ref().and_then(fetch::created),
+            has_new_comments_or_files: !change.comments.is_empty() || !change.files.is_empty(),
+        };
+        let link = linked.get(&record).map(|row| LinkedRecord {
+            link_id: row.link_id,
+            observed_modstamp: row.observed_modstamp,
+        });
+        let Some(job) = classify(
+            item_id,
+            &record,
+            &seen,
+            link.as_ref(),
+            definition.options.auto_create,
+            baseline,
+        ) else {
             continue;
         };
         jobs.push((record, job, change));
@@ -500,9 +471,17 @@ async fn sweep_jira(
     Ok((total, newest, all_handled))
 }
 
-/// New watermarks: each feed moves to the newest timestamp it handled, but the records feed
-/// stops before the first unhandled record, and the comment and file feeds do not move while a
-/// record of theirs is unhandled.
+/// The records feed's position in the run's watermarks.
+fn records_mark(watermarks: &Watermarks) -> RecordsMark {
+    RecordsMark {
+        stamp: watermarks.records,
+        last_id: watermarks.records_last_id.clone(),
+        read_at: watermarks.records_read_at,
+    }
+}
+
+/// New watermarks after a run ([`advance_records`], [`advance_feed`]): each feed moves to the
+/// newest item it handled, never past a record left unhandled.
 fn advance(
     previous: &Watermarks,
     records: &[crate::connectors::salesforce::Record],
@@ -510,92 +489,26 @@ fn advance(
     files: &[(SalesforceId, fetch::FoundFile)],
     unhandled: &BTreeSet<SalesforceId>,
 ) -> Watermarks {
-    let mut next = previous.clone();
-    for record in records {
-        let id = fetch::record_id(record);
-        if id.as_ref().is_some_and(|id| unhandled.contains(id)) {
-            break;
-        }
-        if let Some(stamp) = fetch::modstamp(record) {
-            if next.records.is_none_or(|m| stamp >= m) {
-                next.records = Some(stamp);
-                next.records_last_id = id;
-            }
-        }
-    }
-    if !comments.iter().any(|c| unhandled.contains(&c.record_id)) {
-        next.comments = next.comments.max(comments.iter().map(|c| c.created).max());
-    }
-    if !files.iter().any(|(r, _)| unhandled.contains(r)) {
-        next.files = next.files.max(files.iter().map(|(_, f)| f.created).max());
-    }
-    next
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn at(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s)
-            .map(|t| t.with_timezone(&Utc))
-            .expect("time")
-    }
-
-    #[test]
-    fn the_window_reaches_back_an_overlap_until_a_later_read_proves_it_settled() {
-        let overlap = Duration::seconds(60);
-        let mark = at("2024-05-01T10:00:00Z");
-        let last = SalesforceId::parse("500xx000000bQ2L").expect("id");
-        let recent = Watermarks {
-            records: Some(mark),
-            records_last_id: Some(last.clone()),
-            records_read_at: Some(at("2024-05-01T10:00:30Z")),
-            ..Watermarks::default()
-        };
-        assert_eq!(
-            records_window(&recent, None, overlap),
-            RecordWindow::Since(mark - overlap)
-        );
-        let settled = Watermarks {
-            records_read_at: Some(at("2024-05-01T10:05:00Z")),
-            ..recent.clone()
-        };
-        assert_eq!(
-            records_window(&settled, None, overlap),
-            RecordWindow::After(mark, last)
-        );
-        let first = Watermarks::default();
-        assert_eq!(
-            records_window(&first, Some(mark), overlap),
-            RecordWindow::Since(mark - overlap)
-        );
-        assert_eq!(records_window(&first, None, overlap), RecordWindow::All);
-    }
-
-    #[test]
-    fn the_records_watermark_stops_before_the_first_unhandled_record() {
-        let record = |id: &str, stamp: &str| {
-            let mut r = crate::connectors::salesforce::Record::new();
-            r.insert("Id".into(), id.into());
-            r.insert("SystemModstamp".into(), stamp.into());
-            r
-        };
-        let records = vec![
-            record("500xx000000bQ2L", "2024-05-01T10:00:00.000+0000"),
-            record("500xx000000bQ3L", "2024-05-01T10:01:00.000+0000"),
-            record("500xx000000bQ4L", "2024-05-01T10:02:00.000+0000"),
-        ];
-        let failed: BTreeSet<SalesforceId> = [SalesforceId::parse("500xx000000bQ3L").expect("id")]
-            .into_iter()
-            .collect();
-        let next = advance(&Watermarks::default(), &records, &[], &[], &failed);
-        assert_eq!(next.records, Some(at("2024-05-01T10:00:00Z")));
-        assert_eq!(
-            next.records_last_id.map(|i| i.to_15().to_string()),
-            Some("500xx000000bQ2L".to_string())
-        );
-        let next = advance(&Watermarks::default(), &records, &[], &[], &BTreeSet::new());
-        assert_eq!(next.records, Some(at("2024-05-01T10:02:00Z")));
+    let (records, records_last_id) = advance_records(
+        &records_mark(previous),
+        records
+            .iter()
+            .map(|r| (fetch::record_id(r), fetch::modstamp(r))),
+        unhandled,
+    );
+    Watermarks {
+        records,
+        records_last_id,
+        comments: advance_feed(
+            previous.comments,
+            comments.iter().map(|c| (&c.record_id, c.created)),
+            unhandled,
+        ),
+        files: advance_feed(
+            previous.files,
+            files.iter().map(|(r, f)| (r, f.created)),
+            unhandled,
+        ),
+        ..previous.clone()
     }
 }

@@ -1,0 +1,137 @@
+//! The change feeds' bookkeeping, given watermarks and what a run saw.
+
+use super::*;
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .expect("time")
+}
+
+fn id(s: &str) -> SalesforceId {
+    SalesforceId::parse(s).expect("id")
+}
+
+#[test]
+fn the_window_reaches_back_an_overlap_until_a_later_read_proves_it_settled() {
+    let overlap = Duration::seconds(60);
+    let mark = at("2024-05-01T10:00:00Z");
+    let last = id("500xx000000bQ2L");
+    let recent = RecordsMark {
+        stamp: Some(mark),
+        last_id: Some(last.clone()),
+        read_at: Some(at("2024-05-01T10:00:30Z")),
+    };
+    assert_eq!(
+        records_window(&recent, None, overlap),
+        RecordWindow::Since(mark - overlap)
+    );
+    let settled = RecordsMark {
+        read_at: Some(at("2024-05-01T10:05:00Z")),
+        ..recent.clone()
+    };
+    assert_eq!(
+        records_window(&settled, None, overlap),
+        RecordWindow::After(mark, last)
+    );
+    let first = RecordsMark::default();
+    assert_eq!(
+        records_window(&first, Some(mark), overlap),
+        RecordWindow::Since(mark - overlap)
+    );
+    assert_eq!(records_window(&first, None, overlap), RecordWindow::All);
+}
+
+#[test]
+fn the_records_watermark_stops_before_the_first_unhandled_record() {
+    let records = || {
+        vec![
+            (
+                Some(id("500xx000000bQ2L")),
+                Some(at("2024-05-01T10:00:00Z")),
+            ),
+            (
+                Some(id("500xx000000bQ3L")),
+                Some(at("2024-05-01T10:01:00Z")),
+            ),
+            (
+                Some(id("500xx000000bQ4L")),
+                Some(at("2024-05-01T10:02:00Z")),
+            ),
+        ]
+    };
+    let failed: BTreeSet<SalesforceId> = [id("500xx000000bQ3L")].into_iter().collect();
+    let (stamp, last) = advance_records(&RecordsMark::default(), records(), &failed);
+    assert_eq!(stamp, Some(at("2024-05-01T10:00:00Z")));
+    assert_eq!(last, Some(id("500xx000000bQ2L")));
+    let (stamp, last) = advance_records(&RecordsMark::default(), records(), &BTreeSet::new());
+    assert_eq!(stamp, Some(at("2024-05-01T10:02:00Z")));
+    assert_eq!(last, Some(id("500xx000000bQ4L")));
+}
+
+#[test]
+fn a_comment_or_file_of_an_unhandled_record_holds_its_feed() {
+    let case = id("500xx000000bQ2L");
+    let other = id("500xx000000bQ3L");
+    let mark = Some(at("2024-05-01T09:00:00Z"));
+    let items = [
+        (&case, at("2024-05-01T10:00:00Z")),
+        (&other, at("2024-05-01T10:05:00Z")),
+    ];
+    assert_eq!(
+        advance_feed(mark, items, &BTreeSet::new()),
+        Some(at("2024-05-01T10:05:00Z"))
+    );
+    let unhandled: BTreeSet<SalesforceId> = [case.clone()].into_iter().collect();
+    assert_eq!(advance_feed(mark, items, &unhandled), mark, "held");
+    assert_eq!(advance_feed(mark, [], &unhandled), mark, "nothing read");
+}
+
+fn change(modstamp: &str, created: &str, news: bool) -> RecordChange {
+    RecordChange {
+        modstamp: Some(at(modstamp)),
+        created: Some(at(created)),
+        has_new_comments_or_files: news,
+    }
+}
+
+#[test]
+fn a_linked_record_seen_again_only_through_the_overlap_gets_no_job() {
+    let item = ItemId::new();
+    let record = id("500xx000000bQ2L");
+    let link = LinkedRecord {
+        link_id: LinkId::for_record(item, &record),
+        observed_modstamp: Some(at("2024-05-01T10:00:00Z")),
+    };
+    let again = change("2024-05-01T10:00:00Z", "2024-05-01T08:00:00Z", false);
+    assert_eq!(
+        classify(item, &record, &again, Some(&link), true, None),
+        None
+    );
+    let edited = change("2024-05-01T10:01:00Z", "2024-05-01T08:00:00Z", false);
+    assert_eq!(
+        classify(item, &record, &edited, Some(&link), true, None),
+        Some(Job::Pull(link.link_id))
+    );
+    let commented = change("2024-05-01T10:00:00Z", "2024-05-01T08:00:00Z", true);
+    assert_eq!(
+        classify(item, &record, &commented, Some(&link), false, None),
+        Some(Job::Pull(link.link_id)),
+        "a new comment is news even when the record is not"
+    );
+}
+
+#[test]
+fn an_unlinked_record_is_created_only_by_auto_create_and_only_after_the_baseline() {
+    let item = ItemId::new();
+    let record = id("500xx000000bQ2L");
+    let baseline = Some(at("2024-05-01T09:00:00Z"));
+    let new = change("2024-05-01T10:00:00Z", "2024-05-01T10:00:00Z", false);
+    let old = change("2024-05-01T10:00:00Z", "2024-05-01T08:00:00Z", false);
+    assert_eq!(
+        classify(item, &record, &new, None, true, baseline),
+        Some(Job::Create(LinkId::for_record(item, &record)))
+    );
+    assert_eq!(classify(item, &record, &old, None, true, baseline), None);
+    assert_eq!(classify(item, &record, &new, None, false, baseline), None);
+}
