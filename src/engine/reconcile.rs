@@ -23,6 +23,7 @@ use super::work::salesforce_to_jira::PullWork;
 use super::work::{ItemSnapshot, RecordChanges, WorkOutcome};
 use super::{metadata, Engine, SyncError};
 use crate::actors::Reconciler;
+use crate::connectors::salesforce::{Record, SalesforceClient};
 use crate::domain::catalog::comment_model;
 use crate::domain::feeds::{
     advance_feed, advance_records, classify, records_window, Job, LinkedRecord, RecordChange,
@@ -33,6 +34,7 @@ use crate::domain::link::events::Trigger;
 use crate::events::scheduler::{ItemOutcome, ItemRun, RunCounts, Watermarks};
 use crate::events::Meta;
 use crate::projections::admin::{self, AdminItem};
+use crate::projections::links::LinkRow;
 use crate::projections::{read_json, scan_json};
 
 /// Link actors one item's run keeps busy at once.
@@ -121,61 +123,172 @@ fn minus(t: Option<DateTime<Utc>>, overlap: Duration) -> Option<DateTime<Utc>> {
     t.map(|t| t - overlap)
 }
 
-/// Reconciles one item.
+/// Reconciles one item: unless Salesforce work is paused, read what changed since the item's
+/// watermarks, give each changed record its job, run the jobs on the links' actors, sweep Jira
+/// for what no webhook brought, and move the watermarks past what was handled.
 pub async fn reconcile_item(
     engine: Arc<Engine>,
     item_id: ItemId,
     run_id: Uuid,
 ) -> Result<ItemRun, SyncError> {
     let (item, watermarks) = snapshot(&engine, item_id).await?;
-    let defined_at = {
-        let view = engine.admin_view()?.view();
-        read_json::<AdminItem>(view.as_ref(), &admin::item_key(item_id))?
-            .map(|row| row.defined_at)
-            .unwrap_or_else(Utc::now)
-    };
-    let definition = &item.definition;
     let sf = engine.salesforce()?;
-    if let Some(left) = engine
-        .throttle
-        .paused(crate::domain::side::Side::Salesforce)
-    {
+    if let Some(reason) = paused(&engine, &sf) {
         return Ok(ItemRun {
             item_id,
-            outcome: ItemOutcome::Paused {
-                reason: format!(
-                    "Salesforce refused with REQUEST_LIMIT_EXCEEDED; Salesforce work resumes in {} min",
-                    left.as_secs().div_ceil(60)
-                ),
-            },
+            outcome: ItemOutcome::Paused { reason },
             counts: RunCounts::default(),
             watermarks,
             salesforce_calls: 0,
         });
     }
-    if let Some(usage) = sf.api_usage() {
-        let share = engine.settings.sync.api_budget_share;
-        if usage.share_used() >= share {
-            return Ok(ItemRun {
-                item_id,
-                outcome: ItemOutcome::Paused {
-                    reason: format!(
-                        "Salesforce API usage is {}/{} ({:.0}%), above the {:.0}% set aside for scheduled sync",
-                        usage.used,
-                        usage.limit,
-                        usage.share_used() * 100.0,
-                        share * 100.0
-                    ),
-                },
-                counts: RunCounts::default(),
-                watermarks,
-                salesforce_calls: 0,
-            });
+    let overlap = Duration::seconds(engine.settings.sync.window_overlap_secs as i64);
+    let feeds = read_feeds(&engine, &sf, &item, &watermarks, overlap).await?;
+    let linked: BTreeMap<SalesforceId, LinkRow> = engine
+        .registry
+        .links_for_item(item_id)
+        .await?
+        .into_iter()
+        .map(|row| (row.record_id.clone(), row))
+        .collect();
+    let jobs = jobs_for(&item, feeds.changes(), &linked);
+    let meta = Meta {
+        causation_id: None,
+        correlation_id: Some(run_id),
+    };
+    let results = run_jobs(&engine, &item, jobs, meta).await;
+    let mut tally = Tally::new(feeds.records.len());
+    for (record, result) in results {
+        tally.record(record, result);
+    }
+    let mut next = advance(
+        &watermarks,
+        &feeds.records,
+        &feeds.comments,
+        &feeds.files,
+        &tally.unhandled,
+    );
+    next.records_read_at = feeds.read_at.or(watermarks.records_read_at);
+    let definition = &item.definition;
+    if definition.mode == crate::domain::item::SyncMode::TwoWay
+        || definition.options.status_sync.is_some()
+    {
+        let by_issue: BTreeMap<String, LinkId> = linked
+            .values()
+            .map(|row| (row.issue_key.to_string(), row.link_id))
+            .collect();
+        let since = watermarks
+            .jira
+            .or(Some(defined_at(&engine, item_id)?))
+            .map(|t| t - overlap);
+        match sweep_jira(&engine, &item, since, &by_issue, meta).await {
+            Ok((swept, newest, all_handled)) => {
+                tally.add(&swept);
+                if all_handled {
+                    next.jira = next.jira.max(newest);
+                } else {
+                    tally
+                        .errors
+                        .push("some Jira changes could not be applied yet".into());
+                }
+            }
+            Err(error) => tally.errors.push(format!("Jira sweep: {error}")),
         }
     }
-    let overlap = Duration::seconds(engine.settings.sync.window_overlap_secs as i64);
+    Ok(ItemRun {
+        item_id,
+        outcome: tally.outcome(),
+        counts: tally.counts,
+        watermarks: next,
+        salesforce_calls: 0,
+    })
+}
+
+/// When the item was defined (the Jira sweep's start before it has a watermark).
+fn defined_at(engine: &Engine, item_id: ItemId) -> Result<DateTime<Utc>, SyncError> {
+    let view = engine.admin_view()?.view();
+    Ok(
+        read_json::<AdminItem>(view.as_ref(), &admin::item_key(item_id))?
+            .map(|row| row.defined_at)
+            .unwrap_or_else(Utc::now),
+    )
+}
+
+/// Why scheduled Salesforce work waits, if it does: Salesforce refused for its daily limit, or
+/// API usage is above the share set aside for scheduled sync.
+fn paused(engine: &Engine, sf: &SalesforceClient) -> Option<String> {
+    if let Some(left) = engine
+        .throttle
+        .paused(crate::domain::side::Side::Salesforce)
+    {
+        return Some(format!(
+            "Salesforce refused with REQUEST_LIMIT_EXCEEDED; Salesforce work resumes in {} min",
+            left.as_secs().div_ceil(60)
+        ));
+    }
+    let usage = sf.api_usage()?;
+    let share = engine.settings.sync.api_budget_share;
+    (usage.share_used() >= share).then(|| {
+        format!(
+            "Salesforce API usage is {}/{} ({:.0}%), above the {:.0}% set aside for scheduled sync",
+            usage.used,
+            usage.limit,
+            usage.share_used() * 100.0,
+            share * 100.0
+        )
+    })
+}
+
+/// What one run read of Salesforce's change feeds.
+struct Feeds {
+    /// Changed records, oldest first.
+    records: Vec<Record>,
+    /// Salesforce's clock when the records query answered.
+    read_at: Option<DateTime<Utc>>,
+    /// New comments.
+    comments: Vec<fetch::FoundComment>,
+    /// New files, with their records.
+    files: Vec<(SalesforceId, fetch::FoundFile)>,
+}
+
+impl Feeds {
+    /// What changed, record by record.
+    fn changes(&self) -> BTreeMap<SalesforceId, RecordChanges> {
+        let mut changes: BTreeMap<SalesforceId, RecordChanges> = BTreeMap::new();
+        for record in &self.records {
+            if let Some(id) = fetch::record_id(record) {
+                changes.entry(id).or_default().record = Some(record.clone());
+            }
+        }
+        for comment in &self.comments {
+            changes
+                .entry(comment.record_id.clone())
+                .or_default()
+                .comments
+                .push(comment.clone());
+        }
+        for (record, file) in &self.files {
+            changes
+                .entry(record.clone())
+                .or_default()
+                .files
+                .push(file.clone());
+        }
+        changes
+    }
+}
+
+/// Reads the item's change feeds from their watermarks (windows per [`records_window`]).
+async fn read_feeds(
+    engine: &Engine,
+    sf: &SalesforceClient,
+    item: &ItemSnapshot,
+    watermarks: &Watermarks,
+    overlap: Duration,
+) -> Result<Feeds, SyncError> {
+    let definition = &item.definition;
     let baseline = item.context.baseline;
-    let describe = metadata::describe(&engine, &definition.object)
+    let describe = metadata::describe(engine, &definition.object)
         .await?
         .ok_or_else(|| {
             SyncError::not_found(
@@ -184,222 +297,185 @@ pub async fn reconcile_item(
             )
         })?;
     let prefix = describe.object.key_prefix.clone();
-    let (records, read_at) = fetch::changed_records(
-        &sf,
-        definition,
-        &records_window(&records_mark(&watermarks), baseline, overlap),
-    )
-    .await?;
+    let window = records_window(&records_mark(watermarks), baseline, overlap);
+    let (records, read_at) = fetch::changed_records(sf, definition, &window).await?;
     let comments = if definition.options.comments_sync {
-        let model = comment_model(&definition.object, Some(describe.object.feed_enabled));
-        fetch::comments(
-            &sf,
-            model,
-            describe.object.feed_enabled,
-            prefix.as_deref(),
-            Scope::Since(minus(watermarks.comments.or(baseline), overlap)),
-        )
-        .await?
+        let feed = describe.object.feed_enabled;
+        let model = comment_model(&definition.object, Some(feed));
+        let since = minus(watermarks.comments.or(baseline), overlap);
+        fetch::comments(sf, model, feed, prefix.as_deref(), Scope::Since(since)).await?
     } else {
         Vec::new()
     };
     let files = if definition.options.attachments_sync {
-        fetch::files_since(
-            &sf,
-            prefix.as_deref(),
-            minus(watermarks.files.or(baseline), overlap),
-        )
-        .await?
+        let since = minus(watermarks.files.or(baseline), overlap);
+        fetch::files_since(sf, prefix.as_deref(), since).await?
     } else {
         Vec::new()
     };
-    let linked: BTreeMap<SalesforceId, crate::projections::links::LinkRow> = engine
-        .registry
-        .links_for_item(item_id)
-        .await?
+    Ok(Feeds {
+        records,
+        read_at,
+        comments,
+        files,
+    })
+}
+
+/// The job each changed record gets ([`classify`]); records that need none are left out.
+fn jobs_for(
+    item: &ItemSnapshot,
+    changes: BTreeMap<SalesforceId, RecordChanges>,
+    linked: &BTreeMap<SalesforceId, LinkRow>,
+) -> Vec<(SalesforceId, Job, RecordChanges)> {
+    changes
         .into_iter()
-        .map(|row| (row.record_id.clone(), row))
-        .collect();
+        .filter_map(|(record, change)| {
+            let seen = RecordChange {
+                modstamp: change.record.as_ref().and_then(fetch::modstamp),
+                created: change.record.as_ref().and_then(fetch::created),
+                has_new_comments_or_files: !change.comments.is_empty() || !change.files.is_empty(),
+            };
+            let link = linked.get(&record).map(|row| LinkedRecord {
+                link_id: row.link_id,
+                observed_modstamp: row.observed_modstamp,
+            });
+            let job = classify(
+                item.id,
+                &record,
+                &seen,
+                link.as_ref(),
+                item.definition.options.auto_create,
+                item.context.baseline,
+            )?;
+            Some((record, job, change))
+        })
+        .collect()
+}
 
-    let mut changes: BTreeMap<SalesforceId, RecordChanges> = BTreeMap::new();
-    for record in &records {
-        if let Some(id) = fetch::record_id(record) {
-            changes.entry(id).or_default().record = Some(record.clone());
-        }
-    }
-    for comment in &comments {
-        changes
-            .entry(comment.record_id.clone())
-            .or_default()
-            .comments
-            .push(comment.clone());
-    }
-    for (record, file) in &files {
-        changes
-            .entry(record.clone())
-            .or_default()
-            .files
-            .push(file.clone());
-    }
-
-    let mut jobs = Vec::new();
-    for (record, change) in changes {
-        let seen = RecordChange {
-            modstamp: change.record.as_ref().and_then(fetch::modstamp),
-            created: change.record.as_ref().and_then(fetch::created),
-            has_new_comments_or_files: !change.comments.is_empty() || !change.files.is_empty(),
-        };
-        let link = linked.get(&record).map(|row| LinkedRecord {
-            link_id: row.link_id,
-            observed_modstamp: row.observed_modstamp,
-        });
-        let Some(job) = classify(
-            item_id,
-            &record,
-            &seen,
-            link.as_ref(),
-            definition.options.auto_create,
-            baseline,
-        ) else {
-            continue;
-        };
-        jobs.push((record, job, change));
-    }
-    let meta = Meta {
-        causation_id: None,
-        correlation_id: Some(run_id),
-    };
-    let results: Vec<(SalesforceId, Result<WorkOutcome, SyncError>)> = futures::stream::iter(jobs)
-        .map(|(record, job, change)| {
+/// Runs the jobs on their links' actors, a few at a time, waiting out a short Jira pause.
+async fn run_jobs(
+    engine: &Arc<Engine>,
+    item: &ItemSnapshot,
+    jobs: Vec<(SalesforceId, Job, RecordChanges)>,
+    meta: Meta,
+) -> Vec<(SalesforceId, Result<WorkOutcome, SyncError>)> {
+    futures::stream::iter(jobs)
+        .map(|(record, job, changes)| {
             let engine = engine.clone();
             let item = item.clone();
             async move {
-                if !engine.throttle.wait_for_jira(JIRA_PAUSE_CAP).await {
-                    return (
-                        record,
-                        Err(SyncError::conflict(
-                            "jira_paused",
-                            "Jira asked sfjira to slow down; this record waits for the next run",
-                            serde_json::Value::Null,
-                        )),
-                    );
-                }
-                let result = match job {
-                    Job::Pull(link) => {
-                        engine
-                            .registry
-                            .run(
-                                link,
-                                PullWork {
-                                    engine: engine.clone(),
-                                    item,
-                                    changes: change,
-                                    trigger: Trigger::Scheduler,
-                                },
-                                meta,
-                            )
-                            .await
-                    }
-                    Job::Create(link) => {
-                        engine
-                            .registry
-                            .run(
-                                link,
-                                AutoCreateWork {
-                                    engine: engine.clone(),
-                                    item,
-                                    changes: change,
-                                },
-                                meta,
-                            )
-                            .await
-                    }
-                };
-                (record, result.map_err(SyncError::from))
+                let result = run_job(engine, item, job, changes, meta).await;
+                (record, result)
             }
         })
         .buffer_unordered(LINKS_IN_FLIGHT)
         .collect()
-        .await;
+        .await
+}
 
-    let mut counts = RunCounts {
-        records_seen: records.len() as u64,
-        ..RunCounts::default()
+/// Runs one record's job on its link's actor.
+async fn run_job(
+    engine: Arc<Engine>,
+    item: ItemSnapshot,
+    job: Job,
+    changes: RecordChanges,
+    meta: Meta,
+) -> Result<WorkOutcome, SyncError> {
+    if !engine.throttle.wait_for_jira(JIRA_PAUSE_CAP).await {
+        return Err(SyncError::conflict(
+            "jira_paused",
+            "Jira asked sfjira to slow down; this record waits for the next run",
+            serde_json::Value::Null,
+        ));
+    }
+    let result = match job {
+        Job::Pull(link) => {
+            let work = PullWork {
+                engine: engine.clone(),
+                item,
+                changes,
+                trigger: Trigger::Scheduler,
+            };
+            engine.registry.run(link, work, meta).await
+        }
+        Job::Create(link) => {
+            let work = AutoCreateWork {
+                engine: engine.clone(),
+                item,
+                changes,
+            };
+            engine.registry.run(link, work, meta).await
+        }
     };
-    let mut unhandled: BTreeSet<SalesforceId> = BTreeSet::new();
-    let mut errors = Vec::new();
-    for (record, result) in results {
+    result.map_err(SyncError::from)
+}
+
+/// A run's counts, the records it left unhandled, and what went wrong.
+struct Tally {
+    counts: RunCounts,
+    unhandled: BTreeSet<SalesforceId>,
+    errors: Vec<String>,
+}
+
+impl Tally {
+    fn new(records_seen: usize) -> Self {
+        Self {
+            counts: RunCounts {
+                records_seen: records_seen as u64,
+                ..RunCounts::default()
+            },
+            unhandled: BTreeSet::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// Counts what one unit of work did.
+    fn add(&mut self, outcome: &WorkOutcome) {
+        let counts = &mut self.counts;
+        counts.issues_created += u64::from(outcome.issue_created);
+        counts.fields_pulled += outcome.fields_pulled;
+        counts.fields_pushed += outcome.fields_pushed;
+        counts.statuses_written += outcome.statuses_written;
+        counts.comments_paired += outcome.comments_paired;
+        counts.attachments_paired += outcome.attachments_paired;
+        counts.attachments_skipped += outcome.attachments_skipped;
+        counts.failures += outcome.failures;
+    }
+
+    /// Counts one record's job; a record whose work must be retried stays unhandled.
+    fn record(&mut self, record: SalesforceId, result: Result<WorkOutcome, SyncError>) {
         match result {
             Ok(outcome) => {
-                counts.issues_created += u64::from(outcome.issue_created);
-                counts.fields_pulled += outcome.fields_pulled;
-                counts.fields_pushed += outcome.fields_pushed;
-                counts.statuses_written += outcome.statuses_written;
-                counts.comments_paired += outcome.comments_paired;
-                counts.attachments_paired += outcome.attachments_paired;
-                counts.attachments_skipped += outcome.attachments_skipped;
-                counts.failures += outcome.failures;
+                self.add(&outcome);
                 if outcome.retry_needed {
-                    unhandled.insert(record);
+                    self.unhandled.insert(record);
                 }
             }
             Err(error) => {
-                counts.failures += 1;
-                errors.push(format!("{record}: {error}"));
-                unhandled.insert(record);
+                self.counts.failures += 1;
+                self.errors.push(format!("{record}: {error}"));
+                self.unhandled.insert(record);
             }
         }
     }
-    let mut next = advance(&watermarks, &records, &comments, &files, &unhandled);
-    next.records_read_at = read_at.or(watermarks.records_read_at);
-    let pushes_from_jira = definition.mode == crate::domain::item::SyncMode::TwoWay
-        || definition.options.status_sync.is_some();
-    if pushes_from_jira {
-        let by_issue: BTreeMap<String, LinkId> = linked
-            .values()
-            .map(|row| (row.issue_key.to_string(), row.link_id))
-            .collect();
-        let since = watermarks.jira.or(Some(defined_at)).map(|t| t - overlap);
-        match sweep_jira(&engine, &item, since, &by_issue, meta).await {
-            Ok((swept, newest, all_handled)) => {
-                counts.fields_pulled += swept.fields_pulled;
-                counts.fields_pushed += swept.fields_pushed;
-                counts.statuses_written += swept.statuses_written;
-                counts.comments_paired += swept.comments_paired;
-                counts.attachments_paired += swept.attachments_paired;
-                counts.attachments_skipped += swept.attachments_skipped;
-                counts.failures += swept.failures;
-                if all_handled {
-                    next.jira = next.jira.max(newest);
-                } else {
-                    errors.push("some Jira changes could not be applied yet".into());
-                }
-            }
-            Err(error) => errors.push(format!("Jira sweep: {error}")),
+
+    /// Completed when everything was handled; partial (read again next time) otherwise.
+    fn outcome(&self) -> ItemOutcome {
+        if self.unhandled.is_empty() && self.errors.is_empty() {
+            return ItemOutcome::Completed;
         }
-    }
-    let outcome = if unhandled.is_empty() && errors.is_empty() {
-        ItemOutcome::Completed
-    } else {
+        let errors = if self.errors.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", self.errors.join("; "))
+        };
         ItemOutcome::Partial {
             reason: format!(
-                "{} record(s) not handled yet; they will be read again{}",
-                unhandled.len(),
-                if errors.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", errors.join("; "))
-                }
+                "{} record(s) not handled yet; they will be read again{errors}",
+                self.unhandled.len()
             ),
         }
-    };
-    Ok(ItemRun {
-        item_id,
-        outcome,
-        counts,
-        watermarks: next,
-        salesforce_calls: 0,
-    })
+    }
 }
 
 /// Applies Jira-side changes of the item's linked issues that no webhook brought (sfjira was
