@@ -129,53 +129,91 @@ pub fn plan_status(
             Plan::nothing()
         };
     };
+    let sides = Sides {
+        state,
+        definition,
+        observed,
+        sf_value: &sf_value,
+        jira_statuses: &jira_statuses,
+    };
     match winner {
-        Side::Salesforce => {
-            let target = match match_jira_status(&sf_value, &jira_statuses) {
-                Ok(t) => t,
-                Err(no) => return not_written(state, Side::Jira, &sf_value.value, no.reason),
-            };
-            if target.id == current.id {
-                return Plan::record(vec![won(Side::Salesforce, None)]);
-            }
-            let Some(step) = observed.reachable.iter().find(|r| r.status.id == target.id) else {
-                let why = format!(
-                    "Jira status {} is not reachable from {} in the workflow",
-                    target.name, current.name
-                );
-                return not_written(state, Side::Jira, &sf_value.value, why);
-            };
-            Plan::write(
-                Effect::TransitionIssue {
-                    transition_id: step.transition_id.clone(),
-                    to: target.name.clone(),
-                },
-                won(Side::Salesforce, Some(target.name.clone())),
-            )
+        Side::Salesforce => sides.salesforce_wins(won(Side::Salesforce, None), |written| {
+            won(Side::Salesforce, Some(written))
+        }),
+        Side::Jira => sides.jira_wins(won(Side::Jira, None), |written| {
+            won(Side::Jira, Some(written))
+        }),
+    }
+}
+
+/// What a winner's plan is made from.
+struct Sides<'a> {
+    state: &'a LinkState,
+    definition: &'a ItemDefinition,
+    observed: &'a StatusObservation,
+    sf_value: &'a SalesforceStatusValue,
+    jira_statuses: &'a [JiraStatus],
+}
+
+impl Sides<'_> {
+    /// Salesforce's status goes to Jira: the closest safe Jira status, through a transition
+    /// the workflow offers now. `aligned` is recorded when Jira already shows it.
+    fn salesforce_wins(&self, aligned: LinkEvent, won: impl FnOnce(String) -> LinkEvent) -> Plan {
+        let current = &self.observed.jira_status;
+        let target = match match_jira_status(self.sf_value, self.jira_statuses) {
+            Ok(t) => t,
+            Err(no) => return not_written(self.state, Side::Jira, &self.sf_value.value, no.reason),
+        };
+        if target.id == current.id {
+            return Plan::record(vec![aligned]);
         }
-        Side::Jira => {
-            let target = match match_salesforce_status(current, &observed.salesforce_values, object)
-            {
-                Ok(v) => v,
-                Err(no) => return not_written(state, Side::Salesforce, &current.name, no.reason),
-            };
-            if target.value == sf_value.value {
-                return Plan::record(vec![won(Side::Jira, None)]);
-            }
-            let field = definition
-                .options
-                .status_sync
-                .as_ref()
-                .map(|s| s.salesforce_field.clone())
-                .unwrap_or_else(|| "Status".into());
-            Plan::write(
-                Effect::UpdateRecordField {
-                    field,
-                    value: target.value.clone(),
-                },
-                won(Side::Jira, Some(target.value.clone())),
-            )
+        let Some(step) = self
+            .observed
+            .reachable
+            .iter()
+            .find(|r| r.status.id == target.id)
+        else {
+            let why = format!(
+                "Jira status {} is not reachable from {} in the workflow",
+                target.name, current.name
+            );
+            return not_written(self.state, Side::Jira, &self.sf_value.value, why);
+        };
+        Plan::write(
+            Effect::TransitionIssue {
+                transition_id: step.transition_id.clone(),
+                to: target.name.clone(),
+            },
+            won(target.name.clone()),
+        )
+    }
+
+    /// Jira's status goes to Salesforce: the closest safe value of the status field (a Case
+    /// closes only through a closed value). `aligned` is recorded when Salesforce shows it.
+    fn jira_wins(&self, aligned: LinkEvent, won: impl FnOnce(String) -> LinkEvent) -> Plan {
+        let current = &self.observed.jira_status;
+        let values = &self.observed.salesforce_values;
+        let target = match match_salesforce_status(current, values, &self.definition.object) {
+            Ok(v) => v,
+            Err(no) => return not_written(self.state, Side::Salesforce, &current.name, no.reason),
+        };
+        if target.value == self.sf_value.value {
+            return Plan::record(vec![aligned]);
         }
+        let field = self
+            .definition
+            .options
+            .status_sync
+            .as_ref()
+            .map(|s| s.salesforce_field.clone())
+            .unwrap_or_else(|| "Status".into());
+        Plan::write(
+            Effect::UpdateRecordField {
+                field,
+                value: target.value.clone(),
+            },
+            won(target.value.clone()),
+        )
     }
 }
 

@@ -26,7 +26,7 @@ use crate::domain::link::events::{
     Settlement,
 };
 use crate::domain::side::Side;
-use crate::domain::unknown_outcome::{absence_proven, LookupConsistency};
+use crate::domain::unknown_outcome::{absence_proven, LookupConsistency, UnknownOutcomeWindow};
 use crate::engine::{Engine, SyncError};
 
 /// Pause before looking for the marker of a create whose answer was lost: long enough for a
@@ -169,27 +169,16 @@ where
     match create().await {
         Ok(made) => settle(session, intent_id, Created::Now(made), settle_with).await,
         Err(error) if error.outcome_unknown() => {
-            tracing::warn!(link_id = %session.link_id(), operation = intent.operation.as_str(), %error,
-                "a create's answer was lost; looking for its marker instead of sending it again");
-            tokio::time::sleep(LOOK_AFTER_LOST_ANSWER).await;
-            if let Ok(Some(found)) = find().await {
-                return settle(session, intent_id, Created::Found(found), settle_with).await;
-            }
-            let at = Utc::now();
-            let after = absence_proven(Some(at), at, intent.lookup, &window)
-                .err()
-                .unwrap_or(at);
-            session
-                .record(vec![LinkEvent::RemoteWriteUnconfirmed(
-                    RemoteWriteUnconfirmed {
-                        intent_id,
-                        error: error.to_string(),
-                        at,
-                        absent_if_unseen_after: after,
-                    },
-                )])
-                .await?;
-            Err(CreateFailed::Remote(error))
+            lost_answer(
+                session,
+                &intent,
+                intent_id,
+                error,
+                find,
+                settle_with,
+                &window,
+            )
+            .await
         }
         Err(error) => {
             // Refused for good, or provably never sent: this intent ends; a later attempt
@@ -208,6 +197,46 @@ where
             Err(CreateFailed::Remote(error))
         }
     }
+}
+
+/// A create whose answer was lost: after a short pause, look for its marker once. Found, the
+/// intent settles; not found, the attempt is recorded as unconfirmed (with when an empty
+/// lookup will prove absence) and the error goes back, so the step is retried later.
+async fn lost_answer<F, FFut, S>(
+    session: &mut LinkSession,
+    intent: &Intent,
+    intent_id: Uuid,
+    error: SyncError,
+    find: F,
+    settle_with: S,
+    window: &UnknownOutcomeWindow,
+) -> Result<Created, CreateFailed>
+where
+    F: Fn() -> FFut,
+    FFut: Future<Output = Result<Option<RemoteRef>, SyncError>>,
+    S: FnOnce(&Created) -> Vec<LinkEvent>,
+{
+    tracing::warn!(link_id = %session.link_id(), operation = intent.operation.as_str(), %error,
+        "a create's answer was lost; looking for its marker instead of sending it again");
+    tokio::time::sleep(LOOK_AFTER_LOST_ANSWER).await;
+    if let Ok(Some(found)) = find().await {
+        return settle(session, intent_id, Created::Found(found), settle_with).await;
+    }
+    let at = Utc::now();
+    let after = absence_proven(Some(at), at, intent.lookup, window)
+        .err()
+        .unwrap_or(at);
+    session
+        .record(vec![LinkEvent::RemoteWriteUnconfirmed(
+            RemoteWriteUnconfirmed {
+                intent_id,
+                error: error.to_string(),
+                at,
+                absent_if_unseen_after: after,
+            },
+        )])
+        .await?;
+    Err(CreateFailed::Remote(error))
 }
 
 /// Records the settlement of `intent_id` with the events `settle_with` gives for it.
