@@ -139,34 +139,28 @@ async fn linked_account(world: &World) -> Setup {
     assert_eq!(status, 200, "{card}");
     let (status, hook) = world.post("/api/admin/jira/webhook", json!({})).await;
     assert_eq!(status, 201, "{hook}");
+    noted(world, "FeedItem", item, record, issue).await
+}
+
+/// The setup of a link, once its link note stands on the record (as a row of `object`).
+async fn noted(world: &World, object: &str, item: String, record: String, issue: String) -> Setup {
     let note = format!("Issue: {issue}");
-    let setup = Setup {
+    eventually(&format!("the link note ({object})"), || async {
+        count_rows(world, object, &record, &note).await == 1
+    })
+    .await;
+    Setup {
         item,
         record,
         issue,
-    };
-    eventually("the link note on the account's feed", || async {
-        count_rows(world, "FeedItem", &setup.record, &note).await == 1
-    })
-    .await;
-    setup
+    }
 }
 
 /// A Case item linked to a fresh issue, with its link note written.
 async fn linked_case(world: &World) -> Setup {
     let issue = fresh_issue(world).await;
     let (item, record) = world.linked_case(&issue, true).await;
-    let note = format!("Issue: {issue}");
-    let setup = Setup {
-        item,
-        record,
-        issue,
-    };
-    eventually("the link note on the case", || async {
-        count_rows(world, "CaseComment", &setup.record, &note).await == 1
-    })
-    .await;
-    setup
+    noted(world, "CaseComment", item, record, issue).await
 }
 
 /// Rows of `object` on `parent` whose text contains `needle`.
@@ -204,42 +198,12 @@ async fn jira_comments(world: &World, issue: &str, needle: &str) -> usize {
 
 /// Jira issues whose summary is `summary`.
 async fn jira_issues_titled(world: &World, summary: &str) -> Vec<Value> {
-    let issues: Value = world
-        .http
-        .get(format!("{}/__emulator/issues", world.jira.base_url()))
-        .send()
+    world
+        .jira_issues()
         .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
-    let list = issues
-        .as_array()
-        .cloned()
-        .unwrap_or_else(|| issues["issues"].as_array().cloned().unwrap_or_default());
-    list.into_iter()
+        .into_iter()
         .filter(|i| i["summary"] == summary)
         .collect()
-}
-
-async fn upload_to_jira(world: &World, issue: &str, name: &str) {
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(b"kernel: oops\n".repeat(10)).file_name(name.to_string()),
-    );
-    let response = world
-        .http
-        .post(format!(
-            "{}/rest/api/3/issue/{issue}/attachments",
-            world.jira_info.base_url
-        ))
-        .basic_auth(&world.jira_info.email, Some(&world.jira_info.api_token))
-        .header("X-Atlassian-Token", "no-check")
-        .multipart(form)
-        .send()
-        .await
-        .expect("upload");
-    assert_eq!(response.status(), 200);
 }
 
 async fn comment_in_jira(world: &World, issue: &str, text: &str) {
@@ -344,7 +308,9 @@ async fn arrange_and_act(world: &World, kind: Kind, fault: Fault) -> (Setup, Str
         Kind::ContentVersion => {
             let setup = linked_case(world).await;
             arm().await;
-            upload_to_jira(world, &setup.issue, "capture.txt").await;
+            world
+                .attach_in_jira(&setup.issue, "capture.txt", b"kernel: oops\n".repeat(10))
+                .await;
             (setup, "capture".into())
         }
         Kind::LinkNote => {
@@ -372,7 +338,9 @@ async fn arrange_and_act(world: &World, kind: Kind, fault: Fault) -> (Setup, Str
         Kind::AttachmentNote => {
             let setup = linked_case(world).await;
             arm().await;
-            upload_to_jira(world, &setup.issue, "dmesg.txt").await;
+            world
+                .attach_in_jira(&setup.issue, "dmesg.txt", b"kernel: oops\n".repeat(10))
+                .await;
             (setup, "Jira attachment sync note".into())
         }
     }

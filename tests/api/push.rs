@@ -209,23 +209,9 @@ async fn jira_comments_become_case_comments_split_to_fit_and_edits_follow() {
 async fn a_jira_attachment_becomes_a_salesforce_file_with_a_note_on_each_side() {
     let world = connected_world().await;
     let (_item, record) = linked(&world, "SUP-1", true).await;
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(b"kernel: oops\n".repeat(100)).file_name("dmesg.txt"),
-    );
-    let response = world
-        .http
-        .post(format!(
-            "{}/rest/api/3/issue/SUP-1/attachments",
-            world.jira_info.base_url
-        ))
-        .basic_auth(&world.jira_info.email, Some(&world.jira_info.api_token))
-        .header("X-Atlassian-Token", "no-check")
-        .multipart(form)
-        .send()
-        .await
-        .expect("upload");
-    assert_eq!(response.status(), 200);
+    world
+        .attach_in_jira("SUP-1", "dmesg.txt", b"kernel: oops\n".repeat(100))
+        .await;
     eventually("the file in Salesforce", || async {
         let (_, files) = world
             .sf_rest(reqwest::Method::GET, &format!("query?q=SELECT+ContentDocumentId+FROM+ContentDocumentLink+WHERE+LinkedEntityId+%3D+%27{record}%27"), None)
@@ -377,18 +363,7 @@ async fn jira_rate_limits_and_dropped_connections_slow_a_run_down_but_lose_nothi
             })
         })
     };
-    let issues = || async {
-        let issues: Value = world
-            .http
-            .get(format!("{}/__emulator/issues", world.jira.base_url()))
-            .send()
-            .await
-            .expect("issues")
-            .json()
-            .await
-            .expect("json");
-        issues.as_array().cloned().unwrap_or_default()
-    };
+    let issues = || world.jira_issues();
     eventually("every case with its issue and its comment", || async {
         world.sync(&item).await;
         all_there(&issues().await)

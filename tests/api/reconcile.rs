@@ -44,20 +44,10 @@ async fn add_file(world: &World, case: &str, name: &str, bytes: &[u8]) -> String
 
 /// The Jira issue auto-created for `case` (by the `sfjira` property).
 async fn issue_of(world: &World, case: &str) -> Value {
-    let issues: Value = world
-        .http
-        .get(format!("{}/__emulator/issues", world.jira.base_url()))
-        .send()
+    world
+        .jira_issues()
         .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
-    let list = issues
-        .as_array()
-        .cloned()
-        .unwrap_or_else(|| issues["issues"].as_array().cloned().unwrap_or_default());
-    list.into_iter()
+        .into_iter()
         .find(|i| i["properties"]["sfjira"]["record_id"] == case)
         .unwrap_or(Value::Null)
 }

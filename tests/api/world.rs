@@ -485,6 +485,44 @@ impl World {
             .expect("json")
     }
 
+    /// Every Jira issue with comments, properties and attachments (control API).
+    pub async fn jira_issues(&self) -> Vec<Value> {
+        let issues: Value = self
+            .http
+            .get(format!("{}/__emulator/issues", self.jira.base_url()))
+            .send()
+            .await
+            .expect("sent")
+            .json()
+            .await
+            .expect("json");
+        issues
+            .as_array()
+            .cloned()
+            .unwrap_or_else(|| issues["issues"].as_array().cloned().unwrap_or_default())
+    }
+
+    /// Attaches a file to an issue in Jira as a person would.
+    pub async fn attach_in_jira(&self, issue: &str, name: &str, bytes: Vec<u8>) {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+        );
+        let response = self
+            .http
+            .post(format!(
+                "{}/rest/api/3/issue/{issue}/attachments",
+                self.jira_info.base_url
+            ))
+            .basic_auth(&self.jira_info.email, Some(&self.jira_info.api_token))
+            .header("X-Atlassian-Token", "no-check")
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
+        assert_eq!(response.status(), 200);
+    }
+
     /// Jira REST as the admin (a person working in Jira).
     pub async fn jira_rest(
         &self,
