@@ -419,6 +419,23 @@ async fn settlements(world: &World) -> Vec<Value> {
         .collect()
 }
 
+/// Whether some intent settled as found by its marker (the create's answer was lost).
+async fn found_by_marker(world: &World) -> bool {
+    settlements(world)
+        .await
+        .iter()
+        .any(|s| s["kind"] == "found_existing")
+}
+
+/// Runs `item` until an intent settles as found by its marker.
+async fn sync_until_adopted(world: &World, item: &str, what: &str) {
+    eventually(what, || async {
+        world.sync(item).await;
+        found_by_marker(world).await
+    })
+    .await;
+}
+
 /// Runs one scenario: the create's answer is lost after the remote side committed it; exactly
 /// one object exists, found by its marker, and one more cycle creates nothing.
 async fn exactly_once(kind: Kind, fault: Fault) {
@@ -438,10 +455,7 @@ async fn exactly_once(kind: Kind, fault: Fault) {
     })
     .await;
     eventually("the intent settled as found by its marker", || async {
-        settlements(&world)
-            .await
-            .iter()
-            .any(|s| s["kind"] == "found_existing")
+        found_by_marker(&world).await
     })
     .await;
     let sent = create_requests(&world, kind).await;
@@ -522,14 +536,7 @@ async fn a_slow_issue_create_makes_one_issue() {
         .await;
     // The run gives up waiting after 2 s; the issue lands at 3 s. No run creates another: each
     // looks for the marker, and the one after the issue landed adopts it.
-    eventually("the late issue adopted", || async {
-        world.sync(&item).await;
-        settlements(&world)
-            .await
-            .iter()
-            .any(|s| s["kind"] == "found_existing")
-    })
-    .await;
+    sync_until_adopted(&world, &item, "the late issue adopted").await;
     assert_eq!(jira_issues_titled(&world, "Slow Jira").await.len(), 1);
     assert_eq!(create_requests(&world, Kind::JiraIssue).await, 1);
 }
@@ -569,14 +576,7 @@ async fn a_lagging_search_does_not_prove_an_issue_absent() {
     assert_eq!(run["item"]["counts"]["issues_created"], 0, "{run}");
     assert_eq!(create_requests(&world, Kind::JiraIssue).await, 1);
     // Once the index shows the issue, the next run adopts it.
-    eventually("the issue adopted", || async {
-        world.sync(&item).await;
-        settlements(&world)
-            .await
-            .iter()
-            .any(|s| s["kind"] == "found_existing")
-    })
-    .await;
+    sync_until_adopted(&world, &item, "the issue adopted").await;
     assert_eq!(create_requests(&world, Kind::JiraIssue).await, 1);
     assert_eq!(
         jira_issues_titled(&world, "Behind the index").await.len(),
