@@ -152,8 +152,19 @@ async fn create_comment(
         let found = find_parts().await?;
         Ok((found.len() == parts.len()).then(|| joined(found.into_iter().map(|(_, id)| id))))
     };
+    // Parts can already exist only when an earlier attempt of this intent is still open (a
+    // crash or a lost answer part-way); a first attempt creates without looking.
+    let redrive = session
+        .state()
+        .open_intents
+        .values()
+        .any(|i| i.operation == intent.operation && i.marker == intent.marker);
     let create_all = || async {
-        let existing = find_parts().await?;
+        let existing = if redrive {
+            find_parts().await?
+        } else {
+            Vec::new()
+        };
         let mut ids: Vec<String> = Vec::new();
         for (index, text) in parts.iter().enumerate() {
             if let Some((_, id)) = existing.iter().find(|(n, _)| *n == index + 1) {
