@@ -121,6 +121,17 @@ impl SfFieldType {
     }
 }
 
+/// One mapping of an item with the conversion specs of both its fields.
+#[derive(Debug, Clone)]
+pub struct MappedField {
+    /// The mapping.
+    pub mapping: crate::domain::item::FieldMapping,
+    /// The Salesforce field, from describe.
+    pub salesforce: SfFieldSpec,
+    /// The Jira field, from the issue type's create screen.
+    pub jira: JiraFieldSpec,
+}
+
 /// One value of a Salesforce picklist.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PicklistValue {

@@ -361,16 +361,7 @@ pub fn labels_of<'a>(
         .collect()
 }
 
-/// One mapping of an item with the conversion specs of both its fields.
-#[derive(Debug, Clone)]
-pub struct MappedField {
-    /// The mapping.
-    pub mapping: crate::domain::item::FieldMapping,
-    /// The Salesforce field, from describe.
-    pub salesforce: SfFieldSpec,
-    /// The Jira field, from the issue type's create screen.
-    pub jira: JiraFieldSpec,
-}
+pub use crate::domain::fields::MappedField;
 
 /// The item's mappings with both fields' specs, and the mappings one side no longer has.
 pub async fn mapped_fields(

@@ -248,23 +248,20 @@ fn apply_link(
     }
     // Before an auto-created issue exists, its failures still belong to the item.
     if let LinkEvent::RemoteWriteIntended(e) = link_event {
-        let detail = |k: &str| e.detail.get(k).and_then(|v| v.as_str()).map(str::to_string);
         let known = rows
             .get_json::<LinkMembership>(&membership_key(link_id))?
             .is_some();
-        if let (false, Some(item), Some(record)) = (known, detail("item_id"), detail("record_id")) {
-            if let (Ok(item_id), Ok(record_id)) =
-                (ItemId::parse(&item), SalesforceId::parse(&record))
-            {
-                rows.put_json(
-                    &membership_key(link_id),
-                    &LinkMembership {
-                        item_id,
-                        issue_key: None,
-                        record_id,
-                    },
-                );
-            }
+        if let (false, Some(item_id), Some(record_id)) =
+            (known, e.detail.item_id, e.detail.record_id.clone())
+        {
+            rows.put_json(
+                &membership_key(link_id),
+                &LinkMembership {
+                    item_id,
+                    issue_key: None,
+                    record_id,
+                },
+            );
         }
         return Ok(());
     }

@@ -338,6 +338,46 @@ pub struct FailureDismissed {
     pub trigger: Trigger,
 }
 
+/// What an intent's create concerns: the source ids, names and sizes that tell it apart (and
+/// let the other direction recognise the object as ours before the settlement). Each operation
+/// fills the fields it has; the rest are absent from the JSON.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntentDetail {
+    /// The item (an auto-created issue).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_id: Option<ItemId>,
+    /// The record (an auto-created issue, a link note).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_id: Option<SalesforceId>,
+    /// The Jira project (an auto-created issue).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    /// The Salesforce comment mirrored into Jira.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salesforce_id: Option<SalesforceId>,
+    /// The Jira comment mirrored into Salesforce.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jira_comment_id: Option<String>,
+    /// How many parts the mirrored comment has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parts: Option<usize>,
+    /// The Salesforce file (ContentVersion) copied into Jira or noted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_version_id: Option<SalesforceId>,
+    /// The Jira attachment copied into Salesforce or noted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jira_attachment_id: Option<String>,
+    /// The file's name as uploaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filename: Option<String>,
+    /// The file's size in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// The Salesforce object a note is written to (`CaseComment`, `FeedItem`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub surface: Option<String>,
+}
+
 /// Payload of `link.remote_write_intended` (v2): recorded durably before a remote create.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RemoteWriteIntended {
@@ -350,7 +390,7 @@ pub struct RemoteWriteIntended {
     /// The marker the created object will carry, searched for after a crash.
     pub marker: String,
     /// Operation-specific details (source ids, file names…).
-    pub detail: Value,
+    pub detail: IntentDetail,
     /// When the intent was recorded, just before the first attempt (v2; unknown for v1).
     pub at: Option<DateTime<Utc>>,
 }

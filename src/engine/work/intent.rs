@@ -17,13 +17,12 @@ use std::future::Future;
 use std::time::Duration;
 
 use chrono::Utc;
-use serde_json::Value;
 use uuid::Uuid;
 
 use crate::actors::link::{LinkError, LinkSession};
 use crate::domain::link::events::{
-    LinkEvent, RemoteOperation, RemoteWriteIntended, RemoteWriteSettled, RemoteWriteUnconfirmed,
-    Settlement,
+    IntentDetail, LinkEvent, RemoteOperation, RemoteWriteIntended, RemoteWriteSettled,
+    RemoteWriteUnconfirmed, Settlement,
 };
 use crate::domain::side::Side;
 use crate::domain::unknown_outcome::{absence_proven, LookupConsistency, UnknownOutcomeWindow};
@@ -44,7 +43,7 @@ pub struct Intent {
     /// The marker the created object carries.
     pub marker: String,
     /// Details for the record.
-    pub detail: Value,
+    pub detail: IntentDetail,
     /// Whether the marker lookup reads its own writes or a lagging search index.
     pub lookup: LookupConsistency,
 }
@@ -264,32 +263,4 @@ where
     );
     session.record(events).await?;
     Ok(created)
-}
-
-/// Settles an open intent with an object found on the remote side by other means (for example
-/// a file seen from the other direction before its upload was settled), recording `events`
-/// with the settlement. Returns false when no open intent matches.
-pub async fn adopt(
-    session: &mut LinkSession,
-    operation: RemoteOperation,
-    matches: impl Fn(&Value) -> bool,
-    remote_id: String,
-    events: impl FnOnce(&Value) -> Vec<LinkEvent>,
-) -> Result<bool, LinkError> {
-    let Some(open) = session
-        .state()
-        .open_intents
-        .values()
-        .find(|i| i.operation == operation && matches(&i.detail))
-        .cloned()
-    else {
-        return Ok(false);
-    };
-    let mut recorded = vec![LinkEvent::RemoteWriteSettled(RemoteWriteSettled {
-        intent_id: open.intent_id,
-        outcome: Settlement::FoundExisting { remote_id },
-    })];
-    recorded.extend(events(&open.detail));
-    session.record(recorded).await?;
-    Ok(true)
 }

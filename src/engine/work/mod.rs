@@ -8,12 +8,14 @@
 //! stop the other steps; a failure that a retry can fix marks the record as not handled, so the
 //! item's watermark waits for it.
 
-mod field_sides;
+pub mod execute;
+mod file_note;
 pub mod intent;
 pub mod jira_to_salesforce;
 pub mod manual_link;
 pub mod note;
 pub mod salesforce_to_jira;
+pub mod seen;
 pub mod status;
 
 use std::sync::Arc;

@@ -4,108 +4,80 @@
 //! Cases get a private CaseComment; other feed-enabled records a feed post; objects with
 //! neither get no note. The note is marked so sfjira never mirrors it into Jira.
 
-use crate::domain::unknown_outcome::LookupConsistency;
-use serde_json::{json, Value};
+use serde_json::Value;
 
+use super::execute::{execute, settled_by};
 use super::intent::{create_once, Intent, RemoteRef};
+use super::jira_to_salesforce::{browse_url, surface};
 use super::{issue_of, record_failure, ItemSnapshot, WorkOutcome};
 use crate::actors::link::{LinkError, LinkSession};
 use crate::connectors::salesforce::SalesforceClient;
-use crate::domain::catalog::comment_model;
-use crate::domain::comments::{
-    comment_sobject, format_link_note, new_comment_fields, parse_link_note, written_comment_kind,
-    LinkNote,
-};
+use crate::domain::comments::{comment_sobject, new_comment_fields, parse_link_note};
 use crate::domain::escape::soql_quote;
 use crate::domain::ids::SalesforceId;
-use crate::domain::link::events::{operations, LinkEvent, LinkNoteWritten, RemoteOperation};
+use crate::domain::link::events::{operations, IntentDetail, RemoteOperation};
+use crate::domain::plan::create::plan_link_note;
+use crate::domain::plan::{Effect, LinkNoteToWrite};
 use crate::domain::side::Side;
-use crate::engine::{metadata, Engine, SyncError};
+use crate::domain::unknown_outcome::LookupConsistency;
+use crate::engine::{Engine, SyncError};
 
-/// Writes the link note unless it stands already.
+/// Writes the link note unless it stands already: observes whether the record takes comments,
+/// lets [`plan_link_note`] decide, and performs its plan.
 pub async fn write(
     engine: &Engine,
     session: &mut LinkSession,
     item: &ItemSnapshot,
     outcome: &mut WorkOutcome,
 ) -> Result<(), LinkError> {
-    if session.state().note_written {
-        return Ok(());
-    }
-    let Some(link) = session.state().link.clone() else {
+    let Some(key) = issue_of(session).filter(|_| !session.state().note_written) else {
         return Ok(());
     };
-    if let Err(error) = write_once(engine, session, item, &link.record_id, link.origin).await {
-        match error {
-            SyncError::Link(e) => return Err(e),
-            other => {
-                record_failure(engine, session, outcome, operations::LINK_NOTE, &other).await?
-            }
+    let kind = match surface(engine, &item.definition.object).await {
+        Ok(surface) => surface.map(|(kind, _, _)| kind),
+        Err(SyncError::Link(e)) => return Err(e),
+        Err(error) => {
+            return record_failure(engine, session, outcome, operations::LINK_NOTE, &error).await
         }
-    }
-    Ok(())
+    };
+    let issue_url = browse_url(engine, &key);
+    let plan = plan_link_note(session.state(), &item.definition, kind, &issue_url);
+    execute(engine, session, item, plan, operations::LINK_NOTE, outcome).await
 }
 
-async fn write_once(
+/// Creates the planned note once; after a crash it is found by its text naming the issue.
+pub async fn create(
     engine: &Engine,
     session: &mut LinkSession,
-    item: &ItemSnapshot,
-    record: &SalesforceId,
-    origin: crate::domain::link::events::LinkOrigin,
+    effect: &Effect,
+    note: &LinkNoteToWrite,
 ) -> Result<(), SyncError> {
-    let key =
-        issue_of(session).ok_or_else(|| SyncError::not_found("not_linked", "the link is gone"))?;
-    let object = &item.definition.object;
-    let feed_enabled = metadata::describe(engine, object)
-        .await?
-        .is_some_and(|d| d.object.feed_enabled);
-    let Some(kind) = written_comment_kind(comment_model(object, Some(feed_enabled))) else {
-        return Ok(());
-    };
-    let (surface, body_field) = comment_sobject(kind);
-    let issue_url = format!(
-        "{}/browse/{key}",
-        engine
-            .jira_base_url()
-            .unwrap_or_default()
-            .trim_end_matches('/')
-    );
-    let text = format_link_note(&LinkNote {
-        issue_key: key.clone(),
-        issue_url,
-        item_name: item.definition.name.clone(),
-        origin,
-    });
+    let (surface, body_field) = comment_sobject(note.kind);
     let sf = engine.salesforce()?;
+    let (record, key) = (&note.record_id, &note.issue_key);
     let intent = Intent {
         operation: RemoteOperation::WriteLinkNote,
         target: Side::Salesforce,
         marker: format!("sfjira:link-note:{}:{key}", session.link_id()),
-        detail: json!({"record_id": record.to_string(), "surface": surface}),
+        detail: IntentDetail {
+            record_id: Some(record.clone()),
+            surface: Some(surface.to_string()),
+            ..IntentDetail::default()
+        },
         lookup: LookupConsistency::ReadYourWrites,
     };
     let find = || {
         find_note(&sf, surface, body_field, record, |body| {
-            parse_link_note(body).is_some_and(|note| note.issue_key == key)
+            parse_link_note(body).is_some_and(|n| n.issue_key == *key)
         })
     };
     let create = || async {
-        let fields = new_comment_fields(kind, record, &text);
+        let fields = new_comment_fields(note.kind, record, &note.text);
         Ok(RemoteRef::id(
             sf.create(surface, &fields).await?.to_string(),
         ))
     };
-    let settle = |created: &super::intent::Created| {
-        SalesforceId::parse(&created.remote().id)
-            .map(|id| {
-                vec![LinkEvent::LinkNoteWritten(LinkNoteWritten {
-                    salesforce_id: id,
-                    kind,
-                })]
-            })
-            .unwrap_or_default()
-    };
-    create_once(engine, session, intent, find, create, settle).await?;
+    create_once(engine, session, intent, find, create, settled_by(effect)).await?;
     Ok(())
 }
 

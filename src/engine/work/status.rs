@@ -5,7 +5,7 @@
 //! [`crate::domain::plan::status`].
 
 use chrono::{DateTime, Utc};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::{issue_of, record_failure, ItemSnapshot, WorkOutcome};
 use crate::actors::link::{LinkError, LinkSession};
@@ -13,9 +13,9 @@ use crate::connectors::jira::Issue;
 use crate::connectors::salesforce::Record;
 use crate::domain::link::events::operations;
 use crate::domain::plan::status::{plan_status, Reachable, StatusObservation};
-use crate::domain::plan::{Effect, Plan};
 use crate::domain::status::{JiraStatus, SalesforceStatusValue, StatusCategory};
-use crate::engine::fetch::{modstamp, record_id};
+use crate::engine::fetch::modstamp;
+use crate::engine::work::execute::execute;
 use crate::engine::{metadata, Engine, SyncError};
 
 fn jira_status(status: &crate::connectors::jira::Status) -> JiraStatus {
@@ -103,13 +103,7 @@ pub async fn sync(
         }
     };
     let plan = plan_status(session.state(), &item.definition, &observed);
-    if let Err(error) = execute(engine, session, item, record, plan, outcome).await {
-        match error {
-            SyncError::Link(e) => return Err(e),
-            other => record_failure(engine, session, outcome, operations::STATUS, &other).await?,
-        }
-    }
-    Ok(())
+    execute(engine, session, item, plan, operations::STATUS, outcome).await
 }
 
 /// Reads what both sides show of the status; `None` when the link or the value is missing.
@@ -160,41 +154,4 @@ async fn observe(
         jira_changed_at: last_status_change(issue),
         reachable,
     }))
-}
-
-/// Performs the plan's writes, then records its events.
-async fn execute(
-    engine: &Engine,
-    session: &mut LinkSession,
-    item: &ItemSnapshot,
-    record: &Record,
-    plan: Plan,
-    outcome: &mut WorkOutcome,
-) -> Result<(), SyncError> {
-    for effect in &plan.effects {
-        match effect {
-            Effect::TransitionIssue { transition_id, to } => {
-                let key = issue_of(session)
-                    .ok_or_else(|| SyncError::not_found("not_linked", "the link is gone"))?;
-                tracing::debug!(link_id = %session.link_id(), %key, to, "transitioning the issue");
-                engine.jira()?.transition(&key, transition_id).await?;
-            }
-            Effect::UpdateRecordField { field, value } => {
-                let id = record_id(record).ok_or_else(|| {
-                    SyncError::not_found("record_not_found", "the record has no id")
-                })?;
-                let mut body = Map::new();
-                body.insert(field.clone(), Value::String(value.clone()));
-                engine
-                    .salesforce()?
-                    .update(&item.definition.object, &id, &body)
-                    .await?;
-            }
-        }
-        outcome.statuses_written += 1;
-    }
-    if !plan.events.is_empty() {
-        session.record(plan.events).await?;
-    }
-    Ok(())
 }

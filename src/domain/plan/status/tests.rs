@@ -1,34 +1,16 @@
 //! The status race, given past events, when both sides are observed, then this plan.
 
-use chrono::{DateTime, TimeZone, Utc};
-
 use super::*;
-use crate::domain::ids::{ItemId, JiraIssueKey, ProjectKey, SalesforceId};
-use crate::domain::item::{ItemOptions, StatusSync, SyncMode};
-use crate::domain::link::events::{LinkOrigin, Linked, Trigger};
-use crate::domain::plan::given::given;
+use crate::domain::item::{StatusSync, SyncMode};
+use crate::domain::plan::given::{self, at, given, linked};
 use crate::domain::status::StatusCategory;
 
-fn at(minute: u32) -> Option<DateTime<Utc>> {
-    Some(Utc.with_ymd_and_hms(2026, 12, 3, 9, minute, 0).unwrap())
-}
-
 fn case_item() -> ItemDefinition {
-    ItemDefinition {
-        name: "Support cases".into(),
-        mode: SyncMode::TwoWay,
-        jira_projects: vec![ProjectKey::parse("SUP").expect("key")],
-        issue_type_id: Some("10001".into()),
-        object: "Case".into(),
-        preview_fields: vec![],
-        mappings: vec![],
-        options: ItemOptions {
-            status_sync: Some(StatusSync {
-                salesforce_field: "Status".into(),
-            }),
-            ..ItemOptions::default()
-        },
-    }
+    let mut item = given::case_item(SyncMode::TwoWay);
+    item.options.status_sync = Some(StatusSync {
+        salesforce_field: "Status".into(),
+    });
+    item
 }
 
 fn jira(id: &str, name: &str, category: StatusCategory) -> JiraStatus {
@@ -64,18 +46,6 @@ fn case_statuses() -> Vec<SalesforceStatusValue> {
         is_default: default,
     })
     .collect()
-}
-
-fn linked() -> LinkEvent {
-    LinkEvent::Linked(Linked {
-        item_id: ItemId::new(),
-        issue_key: JiraIssueKey::parse("SUP-1").expect("key"),
-        issue_id: Some("10001".into()),
-        record_id: SalesforceId::parse("500Hs000000000S").expect("id"),
-        object: "Case".into(),
-        origin: LinkOrigin::Manual,
-        trigger: Trigger::Panel,
-    })
 }
 
 /// Both sides agreed on `salesforce` / `jira` at minute `minute`.
@@ -125,7 +95,7 @@ fn transition_to(status: &JiraStatus) -> Effect {
 }
 
 fn written(plan: &Plan) -> Option<String> {
-    match plan.events.as_slice() {
+    match plan.events().as_slice() {
         [LinkEvent::StatusWon(won)] => won.written.clone(),
         other => panic!("expected one status.won, got {other:?}"),
     }
@@ -135,7 +105,7 @@ fn written(plan: &Plan) -> Option<String> {
 fn the_first_sync_initialises_jira_from_salesforce_even_when_jira_changed_later() {
     let state = given(&[linked()]);
     let plan = plan_status(&state, &case_item(), &observed("Working", 1, to_do(), 30));
-    assert_eq!(plan.effects, vec![transition_to(&in_progress())]);
+    assert_eq!(plan.effects(), vec![transition_to(&in_progress())]);
     assert_eq!(written(&plan).as_deref(), Some("In Progress"));
 }
 
@@ -143,7 +113,7 @@ fn the_first_sync_initialises_jira_from_salesforce_even_when_jira_changed_later(
 fn a_later_salesforce_change_wins() {
     let state = given(&[linked(), agreed("New", "To Do", 0)]);
     let plan = plan_status(&state, &case_item(), &observed("Closed", 20, to_do(), 0));
-    assert_eq!(plan.effects, vec![transition_to(&done())]);
+    assert_eq!(plan.effects(), vec![transition_to(&done())]);
 }
 
 #[test]
@@ -151,7 +121,7 @@ fn a_later_jira_change_wins_and_writes_the_matching_salesforce_value() {
     let state = given(&[linked(), agreed("New", "To Do", 0)]);
     let plan = plan_status(&state, &case_item(), &observed("New", 0, in_progress(), 20));
     assert_eq!(
-        plan.effects,
+        plan.effects(),
         vec![Effect::UpdateRecordField {
             field: "Status".into(),
             value: "Working".into()
@@ -168,7 +138,7 @@ fn a_tie_goes_to_salesforce() {
         &case_item(),
         &observed("Closed", 20, in_progress(), 20),
     );
-    assert_eq!(plan.effects, vec![transition_to(&done())]);
+    assert_eq!(plan.effects(), vec![transition_to(&done())]);
 }
 
 #[test]
@@ -182,7 +152,7 @@ fn an_edit_of_another_field_does_not_make_an_unchanged_status_newer() {
         &observed("New", 40, in_progress(), 20),
     );
     assert!(matches!(
-        plan.effects.as_slice(),
+        plan.effects().as_slice(),
         [Effect::UpdateRecordField { value, .. }] if value == "Working"
     ));
 }
@@ -206,7 +176,7 @@ fn aligned_sides_not_yet_remembered_are_recorded_without_a_write() {
         &case_item(),
         &observed("Working", 5, in_progress(), 5),
     );
-    assert!(plan.effects.is_empty());
+    assert!(plan.effects().is_empty());
     assert_eq!(written(&plan), None);
 }
 
@@ -216,8 +186,9 @@ fn with_no_reachable_done_status_nothing_is_written_and_the_reason_is_recorded_o
     let mut seen = observed("Closed", 20, to_do(), 0);
     seen.reachable.retain(|r| r.status.id != done().id);
     let plan = plan_status(&state, &case_item(), &seen);
-    assert!(plan.effects.is_empty());
-    let [LinkEvent::StatusNotWritten(not)] = plan.events.as_slice() else {
+    assert!(plan.effects().is_empty());
+    let events = plan.events();
+    let [LinkEvent::StatusNotWritten(not)] = events.as_slice() else {
         panic!("{plan:?}");
     };
     assert_eq!(not.target, Side::Jira);
@@ -227,7 +198,11 @@ fn with_no_reachable_done_status_nothing_is_written_and_the_reason_is_recorded_o
         not.reason
     );
 
-    let again = given(&[linked(), agreed("New", "To Do", 0), plan.events[0].clone()]);
+    let again = given(&[
+        linked(),
+        agreed("New", "To Do", 0),
+        plan.events()[0].clone(),
+    ]);
     assert!(plan_status(&again, &case_item(), &seen).is_empty());
 }
 
@@ -237,7 +212,7 @@ fn a_case_closes_only_through_a_closed_value() {
     let state = given(&[linked(), agreed("Working", "In Progress", 0)]);
     let plan = plan_status(&state, &case_item(), &observed("Working", 0, done(), 20));
     assert_eq!(
-        plan.effects,
+        plan.effects(),
         vec![Effect::UpdateRecordField {
             field: "Status".into(),
             value: "Closed".into()

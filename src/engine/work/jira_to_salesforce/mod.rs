@@ -6,9 +6,11 @@
 //! immediate, the sweep makes it certain (a delivery lost while sfjira was down is caught by
 //! the next run).
 
-mod comments;
+pub mod comments;
 mod fields;
-mod files;
+pub mod files;
+
+pub(crate) use comments::browse_url;
 
 use async_trait::async_trait;
 
@@ -17,9 +19,9 @@ use crate::connectors::jira::Issue;
 use crate::connectors::salesforce::Record;
 use crate::domain::catalog::comment_model;
 use crate::domain::comments::{comment_sobject, written_comment_kind};
-use crate::domain::ids::SalesforceId;
 use crate::domain::item::SyncMode;
 use crate::domain::link::events::{operations, SalesforceCommentKind, Trigger};
+use crate::engine::work::execute::linked_record;
 use crate::engine::work::{issue_of, record_failure, EngineRef, ItemSnapshot, WorkOutcome};
 use crate::engine::{fetch, metadata, Engine, SyncError};
 
@@ -54,46 +56,13 @@ pub async fn apply(
     let (Some(key), true) = (issue_of(session), definition.mode.synchronises()) else {
         return Ok(outcome);
     };
-    let Ok(jira) = engine.jira() else {
+    let Some(issue) = read_issue(engine, session, item, &key, &mut outcome).await? else {
         return Ok(outcome);
     };
     let two_way = definition.mode == SyncMode::TwoWay;
-    let mut wanted: Vec<&str> = crate::engine::work::status::STATUS_FIELDS.to_vec();
-    wanted.push("attachment");
-    wanted.extend(definition.mappings.iter().map(|m| m.jira_field.as_str()));
-    let issue = match jira.get_issue(&key, &wanted, &["changelog"], &[]).await {
-        Ok(issue) => issue,
-        Err(e) => {
-            record_failure(
-                engine,
-                session,
-                &mut outcome,
-                operations::READ_ISSUE,
-                &e.into(),
-            )
-            .await?;
-            return Ok(outcome);
-        }
-    };
     let mut fresh = FreshRecord::default();
     if two_way && !definition.mappings.is_empty() {
-        if let Err(error) =
-            fields::push_fields(engine, session, item, &issue, &mut fresh, &mut outcome).await
-        {
-            match error {
-                SyncError::Link(e) => return Err(e),
-                other => {
-                    record_failure(
-                        engine,
-                        session,
-                        &mut outcome,
-                        operations::PUSH_FIELDS,
-                        &other,
-                    )
-                    .await?
-                }
-            }
-        }
+        fields::push_fields(engine, session, item, &issue, &mut fresh, &mut outcome).await?;
     }
     if definition.options.status_sync.is_some() {
         let current = issue.status().map(|s| s.name);
@@ -107,38 +76,42 @@ pub async fn apply(
         }
     }
     if two_way && definition.options.comments_sync {
-        if let Err(error) = comments::push_comments(engine, session, item, &key, &mut outcome).await
-        {
-            match error {
-                SyncError::Link(e) => return Err(e),
-                other => {
-                    record_failure(engine, session, &mut outcome, operations::COMMENTS, &other)
-                        .await?
-                }
-            }
-        }
+        comments::push_comments(engine, session, item, &key, &mut outcome).await?;
     }
     if two_way && definition.options.attachments_sync {
-        files::push_files(
-            engine,
-            session,
-            item,
-            &key,
-            &issue.attachments(),
-            &mut outcome,
-        )
-        .await?;
+        let attachments = issue.attachments();
+        files::push_files(engine, session, item, &key, &attachments, &mut outcome).await?;
     }
     Ok(outcome)
 }
 
-pub(super) fn record_id(session: &LinkSession) -> Result<SalesforceId, SyncError> {
-    session
-        .state()
-        .link
-        .as_ref()
-        .map(|l| l.record_id.clone())
-        .ok_or_else(|| SyncError::not_found("not_linked", "the link is gone"))
+/// Reads the issue with what every step needs (status, attachments, mapped fields, the
+/// changelog); `None` (the failure recorded) when it cannot be read.
+async fn read_issue(
+    engine: &Engine,
+    session: &mut LinkSession,
+    item: &ItemSnapshot,
+    key: &crate::domain::ids::JiraIssueKey,
+    outcome: &mut WorkOutcome,
+) -> Result<Option<Issue>, LinkError> {
+    let Ok(jira) = engine.jira() else {
+        return Ok(None);
+    };
+    let mut wanted: Vec<&str> = crate::engine::work::status::STATUS_FIELDS.to_vec();
+    wanted.push("attachment");
+    wanted.extend(
+        item.definition
+            .mappings
+            .iter()
+            .map(|m| m.jira_field.as_str()),
+    );
+    match jira.get_issue(key, &wanted, &["changelog"], &[]).await {
+        Ok(issue) => Ok(Some(issue)),
+        Err(e) => {
+            record_failure(engine, session, outcome, operations::READ_ISSUE, &e.into()).await?;
+            Ok(None)
+        }
+    }
 }
 
 /// The linked record as Salesforce holds it now, read at most once per push and shared by the
@@ -155,7 +128,7 @@ impl FreshRecord {
         session: &LinkSession,
     ) -> Result<Option<&Record>, SyncError> {
         if self.0.is_none() {
-            let id = record_id(session)?;
+            let id = linked_record(session)?;
             let sf = engine.salesforce()?;
             self.0 = Some(fetch::one_record(&sf, &item.definition, &id).await?);
         }
@@ -173,7 +146,7 @@ async fn status_from_jira(
     fresh: &mut FreshRecord,
     outcome: &mut WorkOutcome,
 ) -> Result<(), LinkError> {
-    if record_id(session).is_err() {
+    if linked_record(session).is_err() {
         return Ok(());
     }
     match fresh.get(engine, item, session).await {
@@ -188,7 +161,7 @@ async fn status_from_jira(
 }
 
 /// The comment surface of the item's object.
-pub(super) async fn surface(
+pub(crate) async fn surface(
     engine: &Engine,
     object: &str,
 ) -> Result<Option<(SalesforceCommentKind, &'static str, &'static str)>, SyncError> {

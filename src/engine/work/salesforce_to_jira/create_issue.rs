@@ -7,22 +7,23 @@
 //! instead of creating a second one.
 
 use async_trait::async_trait;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::actors::link::{LinkError, LinkSession, LinkWork};
-use crate::domain::catalog::format_record_label;
+use crate::connectors::salesforce::Record;
 use crate::domain::escape::jql_quote;
-use crate::domain::fields::{sf_to_jira, FieldReason};
-use crate::domain::ids::JiraIssueKey;
-use crate::domain::link::events::{
-    operations, LinkEvent, LinkOrigin, Linked, RemoteOperation, Trigger,
-};
+use crate::domain::fields::MappedField;
+use crate::domain::ids::SalesforceId;
+use crate::domain::link::events::{operations, IntentDetail, RemoteOperation, Trigger};
+use crate::domain::plan::create::{may_auto_create, plan_auto_create, NewRecordObservation};
+use crate::domain::plan::{Effect, IssueToCreate};
 use crate::domain::side::Side;
 use crate::domain::unknown_outcome::LookupConsistency;
-use crate::engine::fetch::{modstamp, record_id};
-use crate::engine::work::intent::{create_once, CreateFailed, Created, Intent, RemoteRef};
+use crate::engine::fetch::record_id;
+use crate::engine::work::execute::{execute, settled_by};
+use crate::engine::work::intent::{create_once, Created, Intent, RemoteRef};
 use crate::engine::work::{
-    field_sides, note, record_failure, EngineRef, ItemSnapshot, RecordChanges, WorkOutcome,
+    note, record_failure, seen, EngineRef, ItemSnapshot, RecordChanges, WorkOutcome,
 };
 use crate::engine::{metadata, Engine, SyncError};
 
@@ -48,128 +49,98 @@ impl LinkWork for AutoCreateWork {
 
     async fn run(&mut self, session: &mut LinkSession) -> Result<WorkOutcome, LinkError> {
         let engine = self.engine.as_ref();
+        let (item, changes) = (&self.item, &self.changes);
         if session.state().is_linked() {
-            return super::apply(
-                engine,
-                session,
-                &self.item,
-                &self.changes,
-                Trigger::Scheduler,
-            )
-            .await;
+            return super::apply(engine, session, item, changes, Trigger::Scheduler).await;
         }
         let mut outcome = WorkOutcome::default();
-        // A link that existed and was removed by an admin is not re-created behind their back.
-        if session.state().times_linked > 0 {
-            return Ok(outcome);
-        }
-        let Some(record) = self.changes.record.clone() else {
+        let Some(record) = changes
+            .record
+            .as_ref()
+            .filter(|_| may_auto_create(session.state()))
+        else {
             return Ok(outcome);
         };
-        match create_issue(engine, session, &self.item, &record).await {
-            Ok(created) => outcome.issue_created = matches!(created, Created::Now(_)),
-            Err(CreateFailed::Link(e)) => return Err(e),
-            Err(CreateFailed::Remote(error)) => {
-                record_failure(
-                    engine,
-                    session,
-                    &mut outcome,
-                    operations::CREATE_ISSUE,
-                    &error,
-                )
-                .await?;
+        let (record_id, mapped) = match observe(engine, item, record).await {
+            Ok(observed) => observed,
+            Err(SyncError::Link(e)) => return Err(e),
+            Err(error) => {
+                let operation = operations::CREATE_ISSUE;
+                record_failure(engine, session, &mut outcome, operation, &error).await?;
                 return Ok(outcome);
             }
-        }
-        note::write(engine, session, &self.item, &mut outcome).await?;
-        let pulled = super::apply(
+        };
+        let plan = plan_auto_create(
+            session.state(),
+            &item.definition,
+            &NewRecordObservation {
+                item_id: item.id,
+                record_id: &record_id,
+                record: seen::record(record),
+                object_label: &item.context.object_label,
+                mapped: &mapped,
+            },
+        );
+        execute(
             engine,
             session,
-            &self.item,
-            &self.changes,
-            Trigger::Scheduler,
+            item,
+            plan,
+            operations::CREATE_ISSUE,
+            &mut outcome,
         )
         .await?;
+        if !session.state().is_linked() {
+            return Ok(outcome);
+        }
+        note::write(engine, session, item, &mut outcome).await?;
+        let pulled = super::apply(engine, session, item, changes, Trigger::Scheduler).await?;
         outcome.add(pulled);
         Ok(outcome)
     }
 }
 
-/// The mapped values as Jira fields, with the events recording them.
-async fn initial_fields(
+/// What auto-create needs besides the record: its id, a project to create in, and the
+/// item's mappings with both fields' specs.
+async fn observe(
     engine: &Engine,
     item: &ItemSnapshot,
-    record: &crate::connectors::salesforce::Record,
-) -> Result<(Map<String, Value>, Vec<LinkEvent>), SyncError> {
-    let definition = &item.definition;
-    let (mapped, _) = metadata::mapped_fields(engine, definition).await?;
-    let mut fields = Map::new();
-    let mut events = Vec::new();
-    for field in &mapped {
-        let mapping = &field.mapping;
-        let source = field_sides::salesforce_value(record, field);
-        let value = sf_to_jira(&source, &field.salesforce, &field.jira).map_err(|e| {
-            let problem =
-                field_sides::conversion_problem(&mapping.salesforce_field, &mapping.jira_field, e);
-            SyncError::invalid("field_conversion", problem, Value::Null)
-        })?;
-        if value.is_null() {
-            continue;
-        }
-        events.push(field_sides::pulled(
-            field,
-            value.clone(),
-            field_sides::print(&source),
-            modstamp(record),
-            FieldReason::FirstSync,
-            None,
-        ));
-        fields.insert(mapping.jira_field.clone(), value);
-    }
-    if !fields.contains_key("summary") {
-        let label = format_record_label(&definition.object, record);
-        let summary: String = format!("{} {label}", item.context.object_label)
-            .trim()
-            .chars()
-            .take(250)
-            .collect();
-        fields.insert("summary".into(), summary.into());
-    }
-    Ok((fields, events))
-}
-
-async fn create_issue(
-    engine: &Engine,
-    session: &mut LinkSession,
-    item: &ItemSnapshot,
-    record: &crate::connectors::salesforce::Record,
-) -> Result<Created, CreateFailed> {
-    let jira = engine.jira().map_err(CreateFailed::Remote)?;
-    let definition = &item.definition;
-    let record_id = record_id(record).ok_or_else(|| {
-        CreateFailed::Remote(SyncError::not_found(
-            "record_not_found",
-            "the record has no id",
-        ))
-    })?;
-    let project = definition.jira_projects.first().cloned().ok_or_else(|| {
-        CreateFailed::Remote(SyncError::invalid(
+    record: &Record,
+) -> Result<(SalesforceId, Vec<MappedField>), SyncError> {
+    let record_id = record_id(record)
+        .ok_or_else(|| SyncError::not_found("record_not_found", "the record has no id"))?;
+    if item.definition.jira_projects.is_empty() {
+        return Err(SyncError::invalid(
             "invalid_item",
             "no project",
             Value::Null,
-        ))
-    })?;
-    let type_id = definition.issue_type_id.clone().unwrap_or_default();
-    let (fields, pulled) = initial_fields(engine, item, record)
-        .await
-        .map_err(CreateFailed::Remote)?;
+        ));
+    }
+    let (mapped, _) = metadata::mapped_fields(engine, &item.definition).await?;
+    Ok((record_id, mapped))
+}
+
+/// Creates the planned issue once. Its marker is a label naming the link, found through JQL.
+pub async fn create(
+    engine: &Engine,
+    session: &mut LinkSession,
+    effect: &Effect,
+    issue: &IssueToCreate,
+) -> Result<Created, SyncError> {
+    let jira = engine.jira()?;
     let link_id = session.link_id();
     let label = marker_label(link_id);
+    let project = &issue.project;
     let intent = Intent {
         operation: RemoteOperation::CreateIssue,
         target: Side::Jira,
         marker: label.clone(),
-        detail: json!({"item_id": item.id, "record_id": record_id.to_string(), "project": project.to_string()}),
+        detail: IntentDetail {
+            item_id: Some(issue.item_id),
+            record_id: Some(issue.record_id.clone()),
+            project: Some(project.to_string()),
+            ..IntentDetail::default()
+        },
         // JQL reads a search index that lags behind writes; no key can be known before the
         // create, so an empty search proves absence only once the index had time to catch up.
         lookup: LookupConsistency::SearchIndex,
@@ -189,18 +160,19 @@ async fn create_issue(
             "sfjira".to_string(),
             json!({
                 "link_id": link_id.to_string(),
-                "item_id": item.id.to_string(),
-                "record_id": record_id.to_string(),
-                "object": definition.object,
+                "item_id": issue.item_id.to_string(),
+                "record_id": issue.record_id.to_string(),
+                "object": issue.object,
             }),
         )];
+        let labels = vec!["sfjira".into(), label.clone()];
         let created = jira
             .create_issue(
-                &project,
-                &type_id,
-                fields.clone(),
+                project,
+                &issue.issue_type_id,
+                issue.fields.clone(),
                 properties,
-                vec!["sfjira".into(), label.clone()],
+                labels,
             )
             .await?;
         Ok(RemoteRef {
@@ -208,23 +180,5 @@ async fn create_issue(
             aux: Some(created.id),
         })
     };
-    let settle = |created: &Created| {
-        let Ok(issue_key) = JiraIssueKey::parse(&created.remote().id) else {
-            return Vec::new();
-        };
-        let mut events = vec![LinkEvent::Linked(Linked {
-            item_id: item.id,
-            issue_key,
-            issue_id: created.remote().aux.clone(),
-            record_id: record_id.clone(),
-            object: definition.object.clone(),
-            origin: LinkOrigin::Auto,
-            trigger: Trigger::Scheduler,
-        })];
-        if matches!(created, Created::Now(_)) {
-            events.extend(pulled.clone());
-        }
-        events
-    };
-    create_once(engine, session, intent, find, create, settle).await
+    Ok(create_once(engine, session, intent, find, create, settled_by(effect)).await?)
 }

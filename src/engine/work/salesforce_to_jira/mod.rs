@@ -16,15 +16,13 @@ use serde_json::{Map, Value};
 use crate::actors::link::{LinkError, LinkSession, LinkWork};
 use crate::connectors::jira::Issue;
 use crate::connectors::salesforce::Record;
-use crate::domain::fields::{FieldReason, FieldVerdict};
 use crate::domain::item::SyncMode;
 use crate::domain::link::events::{operations, LinkEvent, RecordObserved, Trigger};
-use crate::domain::side::Side;
+use crate::domain::plan::fields::{plan_pull, pull_needs_issue, pull_news, PullObservation};
 use crate::engine::fetch::modstamp;
-use crate::engine::metadata::MappedField;
-use crate::engine::work::field_sides::{self, JiraEdit};
+use crate::engine::work::execute::execute;
 use crate::engine::work::{
-    issue_of, record_failure, EngineRef, ItemSnapshot, RecordChanges, WorkOutcome,
+    issue_of, record_failure, seen, EngineRef, ItemSnapshot, RecordChanges, WorkOutcome,
 };
 use crate::engine::{metadata, Engine, SyncError};
 
@@ -80,18 +78,7 @@ pub async fn apply(
         // The issue as the field step read it, for the status step to reuse.
         let mut issue = None;
         if !definition.mappings.is_empty() {
-            if let Err(error) =
-                pull_fields(engine, session, item, record, &mut issue, &mut outcome).await
-            {
-                record_failure(
-                    engine,
-                    session,
-                    &mut outcome,
-                    operations::PULL_FIELDS,
-                    &error,
-                )
-                .await?;
-            }
+            pull_fields(engine, session, item, record, &mut issue, &mut outcome).await?;
         }
         if definition.options.status_sync.is_some() {
             crate::engine::work::status::sync(
@@ -147,12 +134,9 @@ async fn observe(
     Ok(())
 }
 
-/// Converts and writes the mapped fields that changed in Salesforce, in one edit.
-///
-/// A value the link already agreed on, or from a snapshot older than a write the link made
-/// since, is not news. For a two-way mapping Jira is read first: when Jira changed too, the
-/// later change wins ([`field_sides`]); Jira's winning values are left to the push path. That
-/// read (with the status fields too) is left in `issue`.
+/// Observes the mapped fields that changed in Salesforce (and, for a two-way mapping that
+/// can be pushed, the issue's values of them), lets [`plan_pull`] decide, and performs its one
+/// edit of the issue. The issue as read (with the status fields too) is left in `issue`.
 async fn pull_fields(
     engine: &Engine,
     session: &mut LinkSession,
@@ -160,76 +144,45 @@ async fn pull_fields(
     record: &Record,
     issue: &mut Option<Issue>,
     outcome: &mut WorkOutcome,
-) -> Result<(), SyncError> {
+) -> Result<(), LinkError> {
     let Some(key) = issue_of(session) else {
         return Ok(());
     };
-    let definition = &item.definition;
-    let (mapped, missing) = metadata::mapped_fields(engine, definition).await?;
-    let mut problems: Vec<String> = missing
-        .iter()
-        .map(|m| {
-            field_sides::conversion_problem(
-                &m.salesforce_field,
-                &m.jira_field,
-                "the field is no longer available",
-            )
-        })
-        .collect();
-    let stamp = modstamp(record);
-    let news: Vec<&MappedField> = mapped
-        .iter()
-        .filter(|field| {
-            let sf_print = field_sides::print(&field_sides::salesforce_value(record, field));
-            !field_sides::memory(session, field)
-                .is_some_and(|m| m.agreed == sf_print || m.predates(&sf_print, stamp))
-        })
-        .collect();
-    // Only a mapping that can be pushed can have a Jira change that beats Salesforce's.
-    let contested =
-        definition.mode == SyncMode::TwoWay && news.iter().any(|f| f.salesforce.updateable);
-    if contested {
-        let mut wanted = crate::engine::work::status::STATUS_FIELDS.to_vec();
-        wanted.extend(news.iter().map(|f| f.mapping.jira_field.as_str()));
-        *issue = Some(
-            engine
-                .jira()?
-                .get_issue(&key, &wanted, &["changelog"], &[])
-                .await?,
-        );
-    }
-    let mut edit = JiraEdit::default();
-    let mut events = Vec::new();
-    for field in news {
-        let source = field_sides::salesforce_value(record, field);
-        let sf_print = field_sides::print(&source);
-        let memory = field_sides::memory(session, field);
-        let why = match issue.as_ref().filter(|_| field.salesforce.updateable) {
-            None if memory.is_none() => (FieldReason::FirstSync, None),
-            None => (FieldReason::OnlyThisSideChanged, None),
-            Some(issue) => {
-                let jira_at = field_sides::jira_changed_at(issue, field);
-                let jira_print = field_sides::jira_print(issue, field);
-                match field_sides::verdict(memory, (&sf_print, stamp), (&jira_print, jira_at)) {
-                    FieldVerdict::InStep => {
-                        events.extend(field_sides::in_step(memory, field, &sf_print, stamp));
-                        continue;
-                    }
-                    FieldVerdict::Wins {
-                        winner: Side::Jira, ..
-                    } => continue,
-                    FieldVerdict::Wins {
-                        winner: Side::Salesforce,
-                        reason,
-                    } => (reason, jira_at),
-                }
-            }
-        };
-        edit.pull(field, &source, stamp, why, &mut problems);
-    }
-    events.extend(edit.write(engine, &key, outcome).await?);
-    if !events.is_empty() {
-        session.record(events).await?;
-    }
-    field_sides::refused(problems)
+    let observed = async {
+        let (mapped, missing) = metadata::mapped_fields(engine, &item.definition).await?;
+        let news = pull_news(session.state(), &mapped, seen::record(record));
+        if pull_needs_issue(&item.definition, &news) {
+            let mut wanted = crate::engine::work::status::STATUS_FIELDS.to_vec();
+            wanted.extend(news.iter().map(|f| f.mapping.jira_field.as_str()));
+            let read = engine.jira()?.get_issue(&key, &wanted, &["changelog"], &[]);
+            *issue = Some(read.await?);
+        }
+        Ok::<_, SyncError>((mapped, missing))
+    };
+    let (mapped, missing) = match observed.await {
+        Ok(observed) => observed,
+        Err(SyncError::Link(e)) => return Err(e),
+        Err(error) => {
+            return record_failure(engine, session, outcome, operations::PULL_FIELDS, &error).await
+        }
+    };
+    let jira_side = issue.as_ref().map(|i| seen::issue_fields(i, &mapped));
+    let plan = plan_pull(
+        session.state(),
+        &PullObservation {
+            mapped: &mapped,
+            missing: &missing,
+            record: seen::record(record),
+            issue: jira_side.as_ref(),
+        },
+    );
+    execute(
+        engine,
+        session,
+        item,
+        plan,
+        operations::PULL_FIELDS,
+        outcome,
+    )
+    .await
 }
