@@ -23,7 +23,8 @@
 //! - [`engine`]: what handlers and the scheduler call: the connection, items, the panel's
 //!   operations, reconciliation, the webhook inbox with its `process_pending()` step, and in
 //!   `engine::work` the units a link's actor runs, in folders named for their direction
-//!   (`salesforce_to_jira`, `jira_to_salesforce`). It knows nothing of HTTP.
+//!   (`salesforce_to_jira`, `jira_to_salesforce`): each observes, asks a `domain::plan`
+//!   planner, and hands the plan to `engine::work::execute`. It knows nothing of HTTP.
 //! - [`http`]: actix-web routes, `AppState` (what handlers share) and the single
 //!   error-to-response mapping, including the engine's errors.
 //! - [`config`] and [`startup`]: typed settings and the application wiring.

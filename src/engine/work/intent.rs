@@ -128,42 +128,12 @@ where
     CFut: Future<Output = Result<RemoteRef, SyncError>>,
     S: FnOnce(&Created) -> Vec<LinkEvent>,
 {
-    let open = session
-        .state()
-        .open_intents
-        .values()
-        .find(|i| i.operation == intent.operation && i.marker == intent.marker)
-        .map(|i| i.intent_id);
     let window = engine.settings.sync.unknown_outcome_window();
-    let intent_id = match open {
-        Some(id) => {
-            // An open intent means an earlier attempt's outcome is unknown: look first.
-            if let Some(found) = find().await.map_err(CreateFailed::Remote)? {
-                return settle(session, id, Created::Found(found), settle_with).await;
-            }
-            let last = session.state().last_attempt(id);
-            if let Err(after) = absence_proven(last, Utc::now(), intent.lookup, &window) {
-                return Err(CreateFailed::Remote(SyncError::CreateOutcomeUnknown {
-                    operation: intent.operation.as_str().to_string(),
-                    absent_if_unseen_after: after,
-                }));
-            }
-            id
+    let intent_id = match start(session, &intent, &find, &window).await? {
+        Start::Found(id, found) => {
+            return settle(session, id, Created::Found(found), settle_with).await
         }
-        None => {
-            let id = Uuid::now_v7();
-            session
-                .record(vec![LinkEvent::RemoteWriteIntended(RemoteWriteIntended {
-                    intent_id: id,
-                    operation: intent.operation,
-                    target: intent.target,
-                    marker: intent.marker.clone(),
-                    detail: intent.detail.clone(),
-                    at: Some(Utc::now()),
-                })])
-                .await?;
-            id
-        }
+        Start::Create(id) => id,
     };
     match create().await {
         Ok(made) => settle(session, intent_id, Created::Now(made), settle_with).await,
@@ -179,23 +149,82 @@ where
             )
             .await
         }
-        Err(error) => {
-            // Refused for good, or provably never sent: this intent ends; a later attempt
-            // records a new one.
-            let reason = if error.is_retryable() {
-                format!("not sent: {error}")
-            } else {
-                error.to_string()
-            };
-            session
-                .record(vec![LinkEvent::RemoteWriteSettled(RemoteWriteSettled {
-                    intent_id,
-                    outcome: Settlement::Abandoned { reason },
-                })])
-                .await?;
-            Err(CreateFailed::Remote(error))
-        }
+        Err(error) => abandon(session, intent_id, error).await,
     }
+}
+
+/// Where an attempt starts.
+enum Start {
+    /// An open intent's object, found by its marker: created before a crash or a lost answer.
+    Found(Uuid, RemoteRef),
+    /// Create under this intent: an open one whose absence is proven, or one recorded now.
+    Create(Uuid),
+}
+
+/// Looks for the object of an open intent of the same operation and marker (an earlier
+/// attempt's outcome is unknown), or records a new intent.
+async fn start<F, FFut>(
+    session: &mut LinkSession,
+    intent: &Intent,
+    find: &F,
+    window: &UnknownOutcomeWindow,
+) -> Result<Start, CreateFailed>
+where
+    F: Fn() -> FFut,
+    FFut: Future<Output = Result<Option<RemoteRef>, SyncError>>,
+{
+    let open = session
+        .state()
+        .open_intents
+        .values()
+        .find(|i| i.operation == intent.operation && i.marker == intent.marker)
+        .map(|i| i.intent_id);
+    if let Some(id) = open {
+        if let Some(found) = find().await.map_err(CreateFailed::Remote)? {
+            return Ok(Start::Found(id, found));
+        }
+        let last = session.state().last_attempt(id);
+        if let Err(after) = absence_proven(last, Utc::now(), intent.lookup, window) {
+            return Err(CreateFailed::Remote(SyncError::CreateOutcomeUnknown {
+                operation: intent.operation.as_str().to_string(),
+                absent_if_unseen_after: after,
+            }));
+        }
+        return Ok(Start::Create(id));
+    }
+    let id = Uuid::now_v7();
+    session
+        .record(vec![LinkEvent::RemoteWriteIntended(RemoteWriteIntended {
+            intent_id: id,
+            operation: intent.operation,
+            target: intent.target,
+            marker: intent.marker.clone(),
+            detail: intent.detail.clone(),
+            at: Some(Utc::now()),
+        })])
+        .await?;
+    Ok(Start::Create(id))
+}
+
+/// Refused for good, or provably never sent: the intent ends; a later attempt records a new
+/// one.
+async fn abandon(
+    session: &mut LinkSession,
+    intent_id: Uuid,
+    error: SyncError,
+) -> Result<Created, CreateFailed> {
+    let reason = if error.is_retryable() {
+        format!("not sent: {error}")
+    } else {
+        error.to_string()
+    };
+    session
+        .record(vec![LinkEvent::RemoteWriteSettled(RemoteWriteSettled {
+            intent_id,
+            outcome: Settlement::Abandoned { reason },
+        })])
+        .await?;
+    Err(CreateFailed::Remote(error))
 }
 
 /// A create whose answer was lost: after a short pause, look for its marker once. Found, the

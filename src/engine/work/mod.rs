@@ -1,11 +1,13 @@
 //! Units of sync work that run inside a link's actor, one at a time per link.
 //!
-//! Each unit sees the link's state, performs remote calls through the clients, and records what
-//! it did. Remote creates go through an intent: `link.remote_write_intended` is durable before
-//! the call, `link.remote_write_settled` after it, and a unit finding an unsettled intent (a
-//! crash happened in between) first looks for the marker the created object carries and only
-//! creates when it is absent. Failures of one step are recorded as `link.sync_failed` and do not
-//! stop the other steps; a failure that a retry can fix marks the record as not handled, so the
+//! Each unit observes (reads what the remote sides show, with as few calls as the rules need),
+//! asks a pure planner in [`crate::domain::plan`] what to do, and hands the plan to
+//! [`execute`], which performs its effects and records its events. Remote creates go through an
+//! intent ([`intent`]): `link.remote_write_intended` is durable before the call,
+//! `link.remote_write_settled` after it, and a unit finding an unsettled intent (a crash
+//! happened in between) first looks for the marker the created object carries and only creates
+//! when it is absent. Failures of one step are recorded as `link.sync_failed` and do not stop
+//! the other steps; a failure that a retry can fix marks the record as not handled, so the
 //! item's watermark waits for it.
 
 pub mod execute;

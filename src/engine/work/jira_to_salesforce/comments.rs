@@ -10,9 +10,10 @@ use serde_json::Value;
 use super::surface;
 use crate::actors::link::{LinkError, LinkSession};
 use crate::connectors::jira::Comment;
+use crate::connectors::salesforce::SalesforceClient;
 use crate::domain::comments::{new_part_fields, parse_jira_comment_marker, part_sobject};
 use crate::domain::escape::soql_quote;
-use crate::domain::ids::JiraIssueKey;
+use crate::domain::ids::{JiraIssueKey, SalesforceId};
 use crate::domain::link::events::{operations, IntentDetail, RemoteOperation};
 use crate::domain::plan::comments::{
     plan_comments_to_salesforce, CommentsToSalesforceObservation, JiraCommentSeen,
@@ -97,7 +98,7 @@ pub async fn create(
     let record = linked_record(session)?;
     let key = linked_issue(session)?;
     let sf = engine.salesforce()?;
-    let (kind, parts) = (comment.kind, &comment.parts);
+    let parts = &comment.parts;
     let intent = Intent {
         operation: RemoteOperation::CreateSalesforceComment,
         target: Side::Salesforce,
@@ -109,32 +110,7 @@ pub async fn create(
         },
         lookup: LookupConsistency::ReadYourWrites,
     };
-    let find_parts = || async {
-        let mut found = Vec::new();
-        let objects: &[usize] = if parts.len() > 1 { &[0, 1] } else { &[0] };
-        for &index in objects {
-            let (object, body_field) = part_sobject(kind, index);
-            if index > 0 && object == part_sobject(kind, 0).0 {
-                continue;
-            }
-            let soql = format!(
-                "SELECT Id, {body_field} FROM {object} WHERE ParentId = {} ORDER BY CreatedDate ASC",
-                soql_quote(record.as_str())
-            );
-            found.extend(sf.query(&soql).await?.into_iter().filter_map(|row| {
-                let marker = row
-                    .get(body_field)
-                    .and_then(Value::as_str)
-                    .and_then(parse_jira_comment_marker)?;
-                let id = row.get("Id")?.as_str()?.to_string();
-                (marker.comment_id == comment.jira_comment_id && marker.issue_key == key)
-                    .then(|| (marker.part.map_or(1, |(i, _)| i), id))
-            }));
-        }
-        found.sort();
-        found.dedup_by_key(|(n, _)| *n);
-        Ok::<_, SyncError>(found)
-    };
+    let find_parts = || parts_on_record(&sf, &record, &key, comment);
     let find = || async {
         let found = find_parts().await?;
         Ok((found.len() == parts.len()).then(|| joined(found.into_iter().map(|(_, id)| id))))
@@ -152,18 +128,7 @@ pub async fn create(
         } else {
             Vec::new()
         };
-        let mut ids: Vec<String> = Vec::new();
-        for (index, text) in parts.iter().enumerate() {
-            if let Some((_, id)) = existing.iter().find(|(n, _)| *n == index + 1) {
-                ids.push(id.clone());
-                continue;
-            }
-            let first = ids.first().map(String::as_str);
-            let fields = new_part_fields(kind, &record, index, first, text);
-            let (object, _) = part_sobject(kind, index);
-            ids.push(sf.create(object, &fields).await?.to_string());
-        }
-        Ok(joined(ids))
+        create_parts(&sf, &record, comment, &existing).await
     };
     create_once(
         engine,
@@ -175,6 +140,66 @@ pub async fn create(
     )
     .await?;
     Ok(())
+}
+
+/// The parts of `comment` already on the record, as (part number, id), from their markers;
+/// CaseComments, or a feed post and its replies, read by parent (reads its own writes).
+async fn parts_on_record(
+    sf: &SalesforceClient,
+    record: &SalesforceId,
+    key: &JiraIssueKey,
+    comment: &CommentToSalesforce,
+) -> Result<Vec<(usize, String)>, SyncError> {
+    let kind = comment.kind;
+    let mut found = Vec::new();
+    let objects: &[usize] = if comment.parts.len() > 1 {
+        &[0, 1]
+    } else {
+        &[0]
+    };
+    for &index in objects {
+        let (object, body_field) = part_sobject(kind, index);
+        if index > 0 && object == part_sobject(kind, 0).0 {
+            continue;
+        }
+        let soql = format!(
+            "SELECT Id, {body_field} FROM {object} WHERE ParentId = {} ORDER BY CreatedDate ASC",
+            soql_quote(record.as_str())
+        );
+        found.extend(sf.query(&soql).await?.into_iter().filter_map(|row| {
+            let marker = row
+                .get(body_field)
+                .and_then(Value::as_str)
+                .and_then(parse_jira_comment_marker)?;
+            let id = row.get("Id")?.as_str()?.to_string();
+            (marker.comment_id == comment.jira_comment_id && marker.issue_key == *key)
+                .then(|| (marker.part.map_or(1, |(i, _)| i), id))
+        }));
+    }
+    found.sort();
+    found.dedup_by_key(|(n, _)| *n);
+    Ok(found)
+}
+
+/// Creates the parts not in `existing`, in order (replies continue the first part).
+async fn create_parts(
+    sf: &SalesforceClient,
+    record: &SalesforceId,
+    comment: &CommentToSalesforce,
+    existing: &[(usize, String)],
+) -> Result<RemoteRef, SyncError> {
+    let mut ids: Vec<String> = Vec::new();
+    for (index, text) in comment.parts.iter().enumerate() {
+        if let Some((_, id)) = existing.iter().find(|(n, _)| *n == index + 1) {
+            ids.push(id.clone());
+            continue;
+        }
+        let first = ids.first().map(String::as_str);
+        let fields = new_part_fields(comment.kind, record, index, first, text);
+        let (object, _) = part_sobject(comment.kind, index);
+        ids.push(sf.create(object, &fields).await?.to_string());
+    }
+    Ok(joined(ids))
 }
 
 /// The settlement id of a comment written in parts: the parts' ids in order, comma-separated.
