@@ -69,6 +69,17 @@ impl StatusObservation {
     }
 }
 
+/// Whether a Salesforce read showing `salesforce_value` can move the status race, so that Jira's
+/// side is worth reading: before the first decision, or when the value differs from the one
+/// remembered. A change on Jira's side reaches the link through the push (webhook or sweep),
+/// which reads the issue anyway; a record edit that left the status alone costs no Jira call.
+pub fn salesforce_status_is_news(state: &LinkState, salesforce_value: Option<&str>) -> bool {
+    state
+        .status
+        .as_ref()
+        .is_none_or(|m| m.salesforce_value.as_deref() != salesforce_value)
+}
+
 /// Plans the status race of a link whose item synchronises status.
 pub fn plan_status(
     state: &LinkState,

@@ -219,3 +219,11 @@ fn a_case_closes_only_through_a_closed_value() {
         }]
     );
 }
+
+#[test]
+fn a_record_edit_that_left_the_status_alone_is_not_status_news() {
+    assert!(salesforce_status_is_news(&given(&[linked()]), Some("New")));
+    let state = given(&[linked(), agreed("New", "To Do", 0)]);
+    assert!(!salesforce_status_is_news(&state, Some("New")));
+    assert!(salesforce_status_is_news(&state, Some("Working")));
+}

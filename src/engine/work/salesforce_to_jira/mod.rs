@@ -19,6 +19,7 @@ use crate::connectors::salesforce::Record;
 use crate::domain::item::SyncMode;
 use crate::domain::link::events::{operations, LinkEvent, RecordObserved, Trigger};
 use crate::domain::plan::fields::{plan_pull, pull_needs_issue, pull_news, PullObservation};
+use crate::domain::plan::status::salesforce_status_is_news;
 use crate::engine::fetch::modstamp;
 use crate::engine::work::execute::execute;
 use crate::engine::work::{
@@ -80,7 +81,11 @@ pub async fn apply(
         if !definition.mappings.is_empty() {
             pull_fields(engine, session, item, record, &mut issue, &mut outcome).await?;
         }
-        if definition.options.status_sync.is_some() {
+        let status_field = definition.options.status_sync.as_ref();
+        let status_value = status_field.and_then(|s| record.get(&s.salesforce_field));
+        if status_field.is_some()
+            && salesforce_status_is_news(session.state(), status_value.and_then(Value::as_str))
+        {
             crate::engine::work::status::sync(
                 engine,
                 session,
