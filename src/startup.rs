@@ -12,6 +12,7 @@ use std::time::Duration;
 use actix::prelude::*;
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
+use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 
 use crate::actors::{BackgroundRuntime, LinkRegistry, Scheduler};
@@ -23,6 +24,7 @@ use crate::events::store::{EventStore, SledEventStore, SledStoreOptions, StoreEr
 use crate::http::AppState;
 use crate::metrics::Metrics;
 use crate::projections::{links, ProjectionError, Projections};
+use crate::secrets::SecretVault;
 
 /// Why the application could not start.
 #[derive(Debug, thiserror::Error)]
@@ -57,26 +59,9 @@ pub struct Application {
 impl Application {
     /// Opens everything and binds `http.host:http.port`.
     pub async fn build(mut settings: Settings) -> Result<Self, StartupError> {
-        let config = |e: crate::config::ConfigError| StartupError::Config(e.to_string());
-        settings.read_secret_files().map_err(config)?;
-        settings.validate().map_err(config)?;
-        let admin_token = settings.http.admin_token.clone().ok_or_else(|| {
-            StartupError::Config("http.admin_token (or http.admin_token_file) is required".into())
-        })?;
-        crate::secrets::create_private_dir(&settings.data_dir)?;
+        let admin_token = checked_settings(&mut settings)?;
         let metrics = Metrics::new()?;
-        let store_options = SledStoreOptions {
-            cache_capacity: settings.store.cache_capacity_bytes,
-            metrics: Some(metrics.store.clone()),
-            write_fault: settings.store.write_fault.clone(),
-            ..SledStoreOptions::default()
-        };
-        let data_dir = settings.data_dir.clone();
-        let store: Arc<dyn EventStore> = Arc::new(
-            tokio::task::spawn_blocking(move || SledEventStore::open(&data_dir, store_options))
-                .await
-                .map_err(|e| StartupError::Config(format!("store open task: {e}")))??,
-        );
+        let store = open_store(&settings, &metrics).await?;
         let projections = Projections::open(store.clone(), Some(metrics.clone()))?;
         let cancel = CancellationToken::new();
         let runtime = Arc::new(BackgroundRuntime::start("sfjira-actors")?);
@@ -92,28 +77,8 @@ impl Application {
             Duration::from_secs(settings.actors.idle_timeout_secs),
             Some(metrics.clone()),
         ));
-        let vault = crate::secrets::SecretVault::open(&settings.data_dir, &settings.key_file())
-            .map_err(|e| StartupError::Config(e.to_string()))?;
-        let secrets_from_vault = crate::secrets::fill_from_vault(&mut settings, &vault)
-            .map_err(|e| StartupError::Config(e.to_string()))?;
-        settings.validate().map_err(config)?;
-        let jira = match &settings.jira.base_url {
-            None => None,
-            Some(_) => {
-                let client = JiraClient::new(&settings.jira)
-                    .map_err(|e| StartupError::Config(format!("jira: {e}")))?;
-                match client.myself().await {
-                    Ok(me) => tracing::info!(account = %me.display_name, "Jira account checked"),
-                    Err(e) if e.is_auth() => {
-                        return Err(StartupError::Config(format!(
-                            "jira: the configured account was refused: {e}"
-                        )))
-                    }
-                    Err(e) => tracing::warn!(error = %e, "Jira is not reachable yet; continuing"),
-                }
-                Some(client)
-            }
-        };
+        let (vault, secrets_from_vault) = unlock_secrets(&mut settings)?;
+        let jira = connect_jira(&settings).await?;
         let engine = Arc::new(Engine::new(
             Arc::new(settings.clone()),
             store.clone(),
@@ -131,20 +96,7 @@ impl Application {
             let cancel = cancel.clone();
             runtime.spawn(async move { inbox.run(cancel).await });
         }
-        let reconciler = Arc::new(EngineReconciler::new(engine.clone()));
-        let scheduler = {
-            let scheduler = Scheduler::new(
-                store.clone(),
-                reconciler,
-                settings
-                    .sync
-                    .scheduler_enabled
-                    .then(|| Duration::from_secs(settings.sync.interval_secs)),
-                settings.sync.item_concurrency,
-                Some(metrics.clone()),
-            );
-            Scheduler::start_in_arbiter(runtime.arbiter(), move |_| scheduler)
-        };
+        let scheduler = start_scheduler(&settings, &store, &engine, &runtime, &metrics);
         let state = AppState {
             settings: Arc::new(settings.clone()),
             admin_token: Arc::new(admin_token),
@@ -161,21 +113,7 @@ impl Application {
             )),
             secrets_from_vault: Arc::new(secrets_from_vault),
         };
-        let listener = TcpListener::bind((settings.http.host.as_str(), settings.http.port))?;
-        let port = listener.local_addr()?.port();
-        let server = {
-            let state = state.clone();
-            HttpServer::new(move || {
-                App::new()
-                    .app_data(web::Data::new(state.clone()))
-                    .wrap(crate::http::errors::method_not_allowed_handlers())
-                    .wrap(tracing_actix_web::TracingLogger::default())
-                    .configure(|cfg| crate::http::configure(cfg, &state.settings))
-            })
-            .workers(2)
-            .listen(listener)?
-            .run()
-        };
+        let (port, server) = serve(&settings, &state)?;
         tracing::info!(port, "sfjira listening");
         Ok(Self {
             port,
@@ -214,4 +152,114 @@ impl Application {
         }
         result
     }
+}
+
+/// A configuration error as a startup error.
+fn config_error(e: crate::config::ConfigError) -> StartupError {
+    StartupError::Config(e.to_string())
+}
+
+/// Reads the secret files, validates the settings and creates the data directory; returns the
+/// admin token, which is required.
+fn checked_settings(settings: &mut Settings) -> Result<SecretString, StartupError> {
+    settings.read_secret_files().map_err(config_error)?;
+    settings.validate().map_err(config_error)?;
+    let admin_token = settings.http.admin_token.clone().ok_or_else(|| {
+        StartupError::Config("http.admin_token (or http.admin_token_file) is required".into())
+    })?;
+    crate::secrets::create_private_dir(&settings.data_dir)?;
+    Ok(admin_token)
+}
+
+/// Opens the event store off the async runtime; the open runs the invariant check.
+async fn open_store(
+    settings: &Settings,
+    metrics: &Metrics,
+) -> Result<Arc<dyn EventStore>, StartupError> {
+    let store_options = SledStoreOptions {
+        cache_capacity: settings.store.cache_capacity_bytes,
+        metrics: Some(metrics.store.clone()),
+        write_fault: settings.store.write_fault.clone(),
+        ..SledStoreOptions::default()
+    };
+    let data_dir = settings.data_dir.clone();
+    Ok(Arc::new(
+        tokio::task::spawn_blocking(move || SledEventStore::open(&data_dir, store_options))
+            .await
+            .map_err(|e| StartupError::Config(format!("store open task: {e}")))??,
+    ))
+}
+
+/// Opens the secret vault, fills the settings' unset secrets from it and validates them again;
+/// returns the vault and which secrets came from it.
+fn unlock_secrets(
+    settings: &mut Settings,
+) -> Result<(SecretVault, Vec<&'static str>), StartupError> {
+    let vault = SecretVault::open(&settings.data_dir, &settings.key_file())
+        .map_err(|e| StartupError::Config(e.to_string()))?;
+    let secrets_from_vault = crate::secrets::fill_from_vault(settings, &vault)
+        .map_err(|e| StartupError::Config(e.to_string()))?;
+    settings.validate().map_err(config_error)?;
+    Ok((vault, secrets_from_vault))
+}
+
+/// The Jira client when Jira is configured, its account checked: refused credentials stop the
+/// start, an unreachable Jira does not.
+async fn connect_jira(settings: &Settings) -> Result<Option<JiraClient>, StartupError> {
+    if settings.jira.base_url.is_none() {
+        return Ok(None);
+    }
+    let client =
+        JiraClient::new(&settings.jira).map_err(|e| StartupError::Config(format!("jira: {e}")))?;
+    match client.myself().await {
+        Ok(me) => tracing::info!(account = %me.display_name, "Jira account checked"),
+        Err(e) if e.is_auth() => {
+            return Err(StartupError::Config(format!(
+                "jira: the configured account was refused: {e}"
+            )))
+        }
+        Err(e) => tracing::warn!(error = %e, "Jira is not reachable yet; continuing"),
+    }
+    Ok(Some(client))
+}
+
+/// Starts the scheduler on the actor runtime, reconciling through the engine.
+fn start_scheduler(
+    settings: &Settings,
+    store: &Arc<dyn EventStore>,
+    engine: &Arc<Engine>,
+    runtime: &BackgroundRuntime,
+    metrics: &Metrics,
+) -> Addr<Scheduler> {
+    let reconciler = Arc::new(EngineReconciler::new(engine.clone()));
+    let scheduler = Scheduler::new(
+        store.clone(),
+        reconciler,
+        settings
+            .sync
+            .scheduler_enabled
+            .then(|| Duration::from_secs(settings.sync.interval_secs)),
+        settings.sync.item_concurrency,
+        Some(metrics.clone()),
+    );
+    Scheduler::start_in_arbiter(runtime.arbiter(), move |_| scheduler)
+}
+
+/// Binds `http.host:http.port` and builds the HTTP server on it (not yet running); returns the
+/// port actually bound.
+fn serve(settings: &Settings, state: &AppState) -> Result<(u16, Server), StartupError> {
+    let listener = TcpListener::bind((settings.http.host.as_str(), settings.http.port))?;
+    let port = listener.local_addr()?.port();
+    let state = state.clone();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(web::Data::new(state.clone()))
+            .wrap(crate::http::errors::method_not_allowed_handlers())
+            .wrap(tracing_actix_web::TracingLogger::default())
+            .configure(|cfg| crate::http::configure(cfg, &state.settings))
+    })
+    .workers(2)
+    .listen(listener)?
+    .run();
+    Ok((port, server))
 }

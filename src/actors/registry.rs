@@ -1,11 +1,11 @@
-//! The link registry: finds or starts the actor of a link, by link id, Jira issue key or
-//! Salesforce record id, and lets idle actors go.
+//! The link registry: finds or starts the actor of a link by its id, looks links up by link
+//! id, Jira issue key or item, and lets idle actors go.
 //!
 //! Actors are cheap to start because their state is their stream, so the registry keeps only
 //! addresses. An address whose actor has stopped (idle timeout, failed hydration) is replaced by
 //! a fresh actor on the next call; a message that raced with a stopping actor is retried once on
-//! the fresh one. Lookups by issue or record read the link index projection, waiting first until
-//! it has folded everything appended so far, so a link created a moment ago is found.
+//! the fresh one. Lookups read the link index projection, waiting first until it has folded
+//! everything appended so far, so a link created a moment ago is found.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,7 +16,7 @@ use parking_lot::Mutex;
 
 use super::link::{LinkActor, LinkError, LinkWork, Run, Snapshot};
 use super::runtime::BackgroundRuntime;
-use crate::domain::ids::{ItemId, JiraIssueKey, LinkId, SalesforceId};
+use crate::domain::ids::{ItemId, JiraIssueKey, LinkId};
 use crate::domain::link::LinkState;
 use crate::events::store::EventStore;
 use crate::events::Meta;
@@ -152,12 +152,6 @@ impl LinkRegistry {
     pub async fn links_for_issue(&self, key: &JiraIssueKey) -> Result<Vec<LinkRow>, LinkError> {
         self.caught_up().await?;
         self.rows_under(&links::issue_prefix(key))
-    }
-
-    /// Live links of a Salesforce record.
-    pub async fn links_for_record(&self, id: &SalesforceId) -> Result<Vec<LinkRow>, LinkError> {
-        self.caught_up().await?;
-        self.rows_under(&links::record_prefix(id))
     }
 
     /// Live links of an item.

@@ -8,8 +8,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::fields::FieldReason;
 use crate::domain::link::events::{
-    LinkEvent, LinkOrigin, RemoteOperation, SalesforceCommentKind, Settlement, StatusReason,
-    Trigger,
+    AttachmentPaired, AttachmentSkipped, CommentPaired, CommentUpdated, FailureDismissed,
+    FieldInStep, FieldPulled, FieldPushed, LinkEvent, LinkNoteWritten, LinkOrigin, Linked,
+    RecordObserved, RemoteOperation, RemoteWriteIntended, RemoteWriteSettled,
+    RemoteWriteUnconfirmed, SalesforceCommentKind, Settlement, StatusNotWritten, StatusReason,
+    StatusWon, SyncFailed, Trigger, Unlinked,
 };
 use crate::domain::side::Side;
 use crate::events::connection::ConnectionEvent;
@@ -88,228 +91,341 @@ fn shown(value: &serde_json::Value) -> String {
     }
 }
 
+/// Tells a link event: a dispatch to one sentence-maker per event, grouped below by family.
 fn describe_link(event: &LinkEvent) -> Description {
-    let (side, summary, why) = match event {
-        LinkEvent::Linked(e) => (
-            None,
-            format!(
-                "Linked {} to {} {} ({}, {})",
-                e.issue_key,
-                e.object,
-                e.record_id,
-                match e.origin {
-                    LinkOrigin::Manual => "manual",
-                    LinkOrigin::Auto => "auto-managed",
-                },
-                trigger_text(e.trigger)
-            ),
-            None,
-        ),
-        LinkEvent::Unlinked(e) => (
-            None,
-            format!("Unlinked {}", trigger_text(e.trigger)),
-            e.reason.clone(),
-        ),
-        LinkEvent::RecordObserved(e) => (
-            Some(Side::Salesforce),
-            format!(
-                "Read {} Salesforce value(s) {}",
-                e.values.len(),
-                trigger_text(e.trigger)
-            ),
-            e.system_modstamp
-                .map(|t| format!("record last modified at {}", t.to_rfc3339())),
-        ),
-        LinkEvent::FieldPulled(e) => (
-            Some(Side::Jira),
-            format!(
-                "Wrote Salesforce {} to Jira {}: {}",
-                e.salesforce_field,
-                e.jira_field,
-                shown(&e.value)
-            ),
-            Some(field_why(
-                Side::Salesforce,
-                e.reason,
-                e.source_modstamp,
-                e.jira_changed_at,
-            )),
-        ),
-        LinkEvent::FieldPushed(e) => (
-            Some(Side::Salesforce),
-            format!(
-                "Wrote Jira {} to Salesforce {}: {}",
-                e.jira_field,
-                e.salesforce_field,
-                shown(&e.value)
-            ),
-            Some(field_why(
-                Side::Jira,
-                e.reason,
-                e.source_updated,
-                e.salesforce_modstamp,
-            )),
-        ),
-        LinkEvent::FieldInStep(e) => (
-            None,
-            format!(
-                "Salesforce {} and Jira {} already held the same value",
-                e.salesforce_field, e.jira_field
-            ),
-            Some("nothing needed writing; the value is remembered as agreed".into()),
-        ),
-        LinkEvent::StatusWon(e) => {
-            let (winner_value, loser_value) = match e.winner {
-                Side::Salesforce => (&e.salesforce_value, &e.jira_value),
-                Side::Jira => (&e.jira_value, &e.salesforce_value),
-            };
-            let mut summary = format!(
-                "{} status {} won over {} {}",
-                e.winner.name(),
-                winner_value.as_deref().unwrap_or("(none)"),
-                e.winner.other().name(),
-                loser_value.as_deref().unwrap_or("(none)"),
-            );
-            if let Some(written) = &e.written {
-                summary.push_str(&format!("; wrote {written} to {}", e.winner.other().name()));
-            }
-            let why = match e.reason {
-                StatusReason::Initial => {
-                    "first sync after linking: Salesforce initialises the status".to_string()
-                }
-                StatusReason::LaterChange => format!(
-                    "{} changed at {}, Salesforce at {}, Jira at {}",
-                    e.winner.name(),
-                    match e.winner {
-                        Side::Salesforce => e.salesforce_changed_at,
-                        Side::Jira => e.jira_changed_at,
-                    }
-                    .map(|t| t.to_rfc3339())
-                    .unwrap_or_else(|| "an unknown time".into()),
-                    e.salesforce_changed_at
-                        .map(|t| t.to_rfc3339())
-                        .unwrap_or_else(|| "unknown".into()),
-                    e.jira_changed_at
-                        .map(|t| t.to_rfc3339())
-                        .unwrap_or_else(|| "unknown".into()),
-                ),
-            };
-            (Some(e.winner.other()), summary, Some(why))
-        }
-        LinkEvent::StatusNotWritten(e) => (
-            Some(e.target),
-            format!(
-                "Did not write status {} to {}",
-                e.source_value,
-                e.target.name()
-            ),
-            Some(e.reason.clone()),
-        ),
-        LinkEvent::CommentPaired(e) => (
-            Some(e.origin.other()),
-            format!(
-                "Mirrored a {} comment to {} (Jira comment {}, Salesforce {} {})",
-                e.origin.name(),
-                e.origin.other().name(),
-                e.jira_comment_id,
-                comment_surface(e.salesforce_kind),
-                e.salesforce_ids
-                    .iter()
-                    .map(|i| i.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            None,
-        ),
-        LinkEvent::CommentUpdated(e) => (
-            Some(e.origin.other()),
-            format!(
-                "Mirrored an edit of Jira comment {} to Salesforce {}",
-                e.jira_comment_id, e.salesforce_id
-            ),
-            None,
-        ),
-        LinkEvent::AttachmentPaired(e) => (
-            Some(e.origin.other()),
-            format!(
-                "Copied file {} ({}) from {} to {}",
-                e.filename,
-                human_size(e.size),
-                e.origin.name(),
-                e.origin.other().name()
-            ),
-            None,
-        ),
-        LinkEvent::AttachmentSkipped(e) => (
-            Some(e.origin.other()),
-            format!(
-                "Skipped file {} ({}) from {}",
-                e.filename,
-                human_size(e.size),
-                e.origin.name()
-            ),
-            Some(e.reason.clone()),
-        ),
-        LinkEvent::LinkNoteWritten(e) => (
-            Some(Side::Salesforce),
-            format!(
-                "Wrote the link note on the Salesforce record ({} {})",
-                comment_surface(e.kind),
-                e.salesforce_id
-            ),
-            None,
-        ),
-        LinkEvent::SyncFailed(e) => (
-            None,
-            format!(
-                "{} failed (attempt {}): {}",
-                e.operation, e.attempt, e.error
-            ),
-            Some(match (e.will_retry, e.next_retry_at) {
-                (true, Some(at)) => format!("will retry at {}", at.to_rfc3339()),
-                (true, None) => "will retry".into(),
-                (false, _) => "a retry cannot succeed: needs attention".into(),
-            }),
-        ),
-        LinkEvent::FailureDismissed(e) => (
-            None,
-            format!(
-                "Dismissed the {} failure {}",
-                e.operation,
-                trigger_text(e.trigger)
-            ),
-            None,
-        ),
-        LinkEvent::RemoteWriteIntended(e) => (
-            Some(e.target),
-            format!(
-                "About to {} (marker {})",
-                operation_text(e.operation),
-                e.marker
-            ),
-            Some("recorded before the remote call so a crash cannot duplicate it".into()),
-        ),
-        LinkEvent::RemoteWriteUnconfirmed(e) => (
-            None,
-            format!("The answer to the create was lost ({})", e.error),
-            Some(format!(
-                "looked for its marker instead of sending it again; if still unseen after {}, it was not created",
-                e.absent_if_unseen_after.format("%Y-%m-%d %H:%M:%S UTC")
-            )),
-        ),
-        LinkEvent::RemoteWriteSettled(e) => (
-            None,
-            match &e.outcome {
-                Settlement::Created { remote_id } => format!("Created {remote_id}"),
-                Settlement::FoundExisting { remote_id } => {
-                    format!("Found {remote_id}, created by an earlier attempt; not created again")
-                }
-                Settlement::Abandoned { reason } => format!("Gave up creating: {reason}"),
-            },
-            None,
-        ),
+    match event {
+        LinkEvent::Linked(e) => linked(e),
+        LinkEvent::Unlinked(e) => unlinked(e),
+        LinkEvent::RecordObserved(e) => record_observed(e),
+        LinkEvent::FieldPulled(e) => field_pulled(e),
+        LinkEvent::FieldPushed(e) => field_pushed(e),
+        LinkEvent::FieldInStep(e) => field_in_step(e),
+        LinkEvent::StatusWon(e) => status_won(e),
+        LinkEvent::StatusNotWritten(e) => status_not_written(e),
+        LinkEvent::CommentPaired(e) => comment_paired(e),
+        LinkEvent::CommentUpdated(e) => comment_updated(e),
+        LinkEvent::AttachmentPaired(e) => attachment_paired(e),
+        LinkEvent::AttachmentSkipped(e) => attachment_skipped(e),
+        LinkEvent::LinkNoteWritten(e) => link_note_written(e),
+        LinkEvent::SyncFailed(e) => sync_failed(e),
+        LinkEvent::FailureDismissed(e) => failure_dismissed(e),
+        LinkEvent::RemoteWriteIntended(e) => remote_write_intended(e),
+        LinkEvent::RemoteWriteUnconfirmed(e) => remote_write_unconfirmed(e),
+        LinkEvent::RemoteWriteSettled(e) => remote_write_settled(e),
+    }
+}
+
+// The link itself.
+
+/// `Linked SUP-1 to Case 500… (manual, from the issue panel)`.
+fn linked(e: &Linked) -> Description {
+    let origin = match e.origin {
+        LinkOrigin::Manual => "manual",
+        LinkOrigin::Auto => "auto-managed",
     };
-    Description { side, summary, why }
+    Description {
+        side: None,
+        summary: format!(
+            "Linked {} to {} {} ({}, {})",
+            e.issue_key,
+            e.object,
+            e.record_id,
+            origin,
+            trigger_text(e.trigger)
+        ),
+        why: None,
+    }
+}
+
+/// `Unlinked by an admin`, with the reason given.
+fn unlinked(e: &Unlinked) -> Description {
+    Description {
+        side: None,
+        summary: format!("Unlinked {}", trigger_text(e.trigger)),
+        why: e.reason.clone(),
+    }
+}
+
+// Field values.
+
+/// A read of the Salesforce record, with its last modification time.
+fn record_observed(e: &RecordObserved) -> Description {
+    Description {
+        side: Some(Side::Salesforce),
+        summary: format!(
+            "Read {} Salesforce value(s) {}",
+            e.values.len(),
+            trigger_text(e.trigger)
+        ),
+        why: e
+            .system_modstamp
+            .map(|t| format!("record last modified at {}", t.to_rfc3339())),
+    }
+}
+
+/// A Salesforce value written to Jira, and why Salesforce's value won.
+fn field_pulled(e: &FieldPulled) -> Description {
+    Description {
+        side: Some(Side::Jira),
+        summary: format!(
+            "Wrote Salesforce {} to Jira {}: {}",
+            e.salesforce_field,
+            e.jira_field,
+            shown(&e.value)
+        ),
+        why: Some(field_why(
+            Side::Salesforce,
+            e.reason,
+            e.source_modstamp,
+            e.jira_changed_at,
+        )),
+    }
+}
+
+/// A Jira value written to Salesforce, and why Jira's value won.
+fn field_pushed(e: &FieldPushed) -> Description {
+    Description {
+        side: Some(Side::Salesforce),
+        summary: format!(
+            "Wrote Jira {} to Salesforce {}: {}",
+            e.jira_field,
+            e.salesforce_field,
+            shown(&e.value)
+        ),
+        why: Some(field_why(
+            Side::Jira,
+            e.reason,
+            e.source_updated,
+            e.salesforce_modstamp,
+        )),
+    }
+}
+
+/// Both sides already agreeing on a mapped field.
+fn field_in_step(e: &FieldInStep) -> Description {
+    Description {
+        side: None,
+        summary: format!(
+            "Salesforce {} and Jira {} already held the same value",
+            e.salesforce_field, e.jira_field
+        ),
+        why: Some("nothing needed writing; the value is remembered as agreed".into()),
+    }
+}
+
+// Status.
+
+/// The status winner, what was written to the losing side, and why it won.
+fn status_won(e: &StatusWon) -> Description {
+    let (winner_value, loser_value) = match e.winner {
+        Side::Salesforce => (&e.salesforce_value, &e.jira_value),
+        Side::Jira => (&e.jira_value, &e.salesforce_value),
+    };
+    let mut summary = format!(
+        "{} status {} won over {} {}",
+        e.winner.name(),
+        winner_value.as_deref().unwrap_or("(none)"),
+        e.winner.other().name(),
+        loser_value.as_deref().unwrap_or("(none)"),
+    );
+    if let Some(written) = &e.written {
+        summary.push_str(&format!("; wrote {written} to {}", e.winner.other().name()));
+    }
+    Description {
+        side: Some(e.winner.other()),
+        summary,
+        why: Some(status_why(e)),
+    }
+}
+
+/// Why a status won: the first sync after linking, or the later change with both times.
+fn status_why(e: &StatusWon) -> String {
+    match e.reason {
+        StatusReason::Initial => {
+            "first sync after linking: Salesforce initialises the status".to_string()
+        }
+        StatusReason::LaterChange => format!(
+            "{} changed at {}, Salesforce at {}, Jira at {}",
+            e.winner.name(),
+            match e.winner {
+                Side::Salesforce => e.salesforce_changed_at,
+                Side::Jira => e.jira_changed_at,
+            }
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_else(|| "an unknown time".into()),
+            e.salesforce_changed_at
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_else(|| "unknown".into()),
+            e.jira_changed_at
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_else(|| "unknown".into()),
+        ),
+    }
+}
+
+/// A status that had no safe match on the other side.
+fn status_not_written(e: &StatusNotWritten) -> Description {
+    Description {
+        side: Some(e.target),
+        summary: format!(
+            "Did not write status {} to {}",
+            e.source_value,
+            e.target.name()
+        ),
+        why: Some(e.reason.clone()),
+    }
+}
+
+// Comments and the link note.
+
+/// A comment mirrored to the other side, with the ids it has on both.
+fn comment_paired(e: &CommentPaired) -> Description {
+    Description {
+        side: Some(e.origin.other()),
+        summary: format!(
+            "Mirrored a {} comment to {} (Jira comment {}, Salesforce {} {})",
+            e.origin.name(),
+            e.origin.other().name(),
+            e.jira_comment_id,
+            comment_surface(e.salesforce_kind),
+            e.salesforce_ids
+                .iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        why: None,
+    }
+}
+
+/// A Jira comment edit mirrored to Salesforce.
+fn comment_updated(e: &CommentUpdated) -> Description {
+    Description {
+        side: Some(e.origin.other()),
+        summary: format!(
+            "Mirrored an edit of Jira comment {} to Salesforce {}",
+            e.jira_comment_id, e.salesforce_id
+        ),
+        why: None,
+    }
+}
+
+/// The link note written on the Salesforce record.
+fn link_note_written(e: &LinkNoteWritten) -> Description {
+    Description {
+        side: Some(Side::Salesforce),
+        summary: format!(
+            "Wrote the link note on the Salesforce record ({} {})",
+            comment_surface(e.kind),
+            e.salesforce_id
+        ),
+        why: None,
+    }
+}
+
+// Files.
+
+/// A file copied to the other side.
+fn attachment_paired(e: &AttachmentPaired) -> Description {
+    Description {
+        side: Some(e.origin.other()),
+        summary: format!(
+            "Copied file {} ({}) from {} to {}",
+            e.filename,
+            human_size(e.size),
+            e.origin.name(),
+            e.origin.other().name()
+        ),
+        why: None,
+    }
+}
+
+/// A file not copied, and why.
+fn attachment_skipped(e: &AttachmentSkipped) -> Description {
+    Description {
+        side: Some(e.origin.other()),
+        summary: format!(
+            "Skipped file {} ({}) from {}",
+            e.filename,
+            human_size(e.size),
+            e.origin.name()
+        ),
+        why: Some(e.reason.clone()),
+    }
+}
+
+// Failures.
+
+/// A failed operation, and whether and when it is retried.
+fn sync_failed(e: &SyncFailed) -> Description {
+    Description {
+        side: None,
+        summary: format!(
+            "{} failed (attempt {}): {}",
+            e.operation, e.attempt, e.error
+        ),
+        why: Some(match (e.will_retry, e.next_retry_at) {
+            (true, Some(at)) => format!("will retry at {}", at.to_rfc3339()),
+            (true, None) => "will retry".into(),
+            (false, _) => "a retry cannot succeed: needs attention".into(),
+        }),
+    }
+}
+
+/// A failure an admin dismissed.
+fn failure_dismissed(e: &FailureDismissed) -> Description {
+    Description {
+        side: None,
+        summary: format!(
+            "Dismissed the {} failure {}",
+            e.operation,
+            trigger_text(e.trigger)
+        ),
+        why: None,
+    }
+}
+
+// Remote creates, recorded around the call so a crash cannot duplicate them.
+
+/// A remote create about to be sent, with its marker.
+fn remote_write_intended(e: &RemoteWriteIntended) -> Description {
+    Description {
+        side: Some(e.target),
+        summary: format!(
+            "About to {} (marker {})",
+            operation_text(e.operation),
+            e.marker
+        ),
+        why: Some("recorded before the remote call so a crash cannot duplicate it".into()),
+    }
+}
+
+/// A remote create whose answer was lost, and until when its marker is looked for.
+fn remote_write_unconfirmed(e: &RemoteWriteUnconfirmed) -> Description {
+    Description {
+        side: None,
+        summary: format!("The answer to the create was lost ({})", e.error),
+        why: Some(format!(
+            "looked for its marker instead of sending it again; if still unseen after {}, it was not created",
+            e.absent_if_unseen_after.format("%Y-%m-%d %H:%M:%S UTC")
+        )),
+    }
+}
+
+/// How a remote create ended: created, found from an earlier attempt, or abandoned.
+fn remote_write_settled(e: &RemoteWriteSettled) -> Description {
+    let summary = match &e.outcome {
+        Settlement::Created { remote_id } => format!("Created {remote_id}"),
+        Settlement::FoundExisting { remote_id } => {
+            format!("Found {remote_id}, created by an earlier attempt; not created again")
+        }
+        Settlement::Abandoned { reason } => format!("Gave up creating: {reason}"),
+    };
+    Description {
+        side: None,
+        summary,
+        why: None,
+    }
 }
 
 /// Describes any catalogued event.

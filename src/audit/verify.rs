@@ -21,7 +21,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::events::store::{EventStore, StoreError, StreamId, ZERO_HASH};
+use crate::events::store::{
+    EventStore, RawEvent, RawLogEntry, StoreError, StreamId, StreamIndexEntry, ZERO_HASH,
+};
 
 /// Records fetched per page.
 const PAGE: usize = 1000;
@@ -228,11 +230,7 @@ async fn walk_log(
     head: u64,
     report: &mut VerifyReport,
 ) -> Result<HashMap<StreamId, Vec<u64>>, StoreError> {
-    let mut streams: HashMap<StreamId, Vec<u64>> = HashMap::new();
-    let mut expected = 1u64;
-    let mut prev_hash = Some(ZERO_HASH);
-    let mut prev_time = i64::MIN;
-    let mut last_hash = None;
+    let mut walk = LogWalk::new();
     let mut position = 0u64;
     'pages: loop {
         let page = store.raw_events(position, PAGE).await?;
@@ -244,92 +242,140 @@ async fn walk_log(
             if entry.seq > head {
                 break 'pages;
             }
-            report.events += 1;
-            if entry.seq != expected {
-                report.problem(
-                    expected,
-                    BreakReason::Gap {
-                        expected,
-                        found: entry.seq,
-                    },
-                );
-                prev_hash = None; // the chain cannot be followed across a gap
-            }
-            expected = entry.seq + 1;
-            let record = match entry.record {
-                Ok(r) => r,
-                Err(e) => {
-                    report.problem(entry.seq, BreakReason::Undecodable(e.0));
-                    prev_hash = None;
-                    continue;
-                }
-            };
-            if record.seq != entry.seq {
-                report.problem(entry.seq, BreakReason::SeqMismatch { stated: record.seq });
-            }
-            if let Some(prev) = prev_hash {
-                if record.prev_hash != prev {
-                    report.problem(
-                        entry.seq,
-                        BreakReason::PrevHashMismatch {
-                            expected: hex::encode(prev),
-                            found: hex::encode(record.prev_hash),
-                        },
-                    );
-                }
-            }
-            let computed = record.compute_hash();
-            if computed != record.hash {
-                report.problem(
-                    entry.seq,
-                    BreakReason::HashMismatch {
-                        stored: hex::encode(record.hash),
-                        computed: hex::encode(computed),
-                    },
-                );
-            }
-            if record.recorded_at_micros < prev_time {
-                report.problem(
-                    entry.seq,
-                    BreakReason::TimeWentBack {
-                        micros: record.recorded_at_micros,
-                        previous_micros: prev_time,
-                    },
-                );
-            }
-            prev_time = record.recorded_at_micros;
-            // get_mut first: cloning the stream name for every event shows in a 1M-event walk.
-            let seqs = match streams.get_mut(&record.stream) {
-                Some(seqs) => seqs,
-                None => streams.entry(record.stream.clone()).or_default(),
-            };
-            let want = seqs.len() as u64 + 1;
-            if record.version != want {
-                report.problem(
-                    entry.seq,
-                    BreakReason::StreamVersion {
-                        stream: record.stream.clone(),
-                        expected: want,
-                        found: record.version,
-                    },
-                );
-            }
-            seqs.push(entry.seq);
-            prev_hash = Some(record.hash);
-            last_hash = Some(record.hash);
+            walk.step(entry, report);
         }
     }
-    report.last_hash = last_hash.map(hex::encode);
-    if expected <= head {
-        report.problem(
-            expected,
-            BreakReason::Truncated {
-                last: expected - 1,
-                head,
-            },
-        );
+    Ok(walk.finish(head, report))
+}
+
+/// What the walk over the log carries from one record to the next.
+struct LogWalk {
+    /// Each stream's seqs by version, so far.
+    streams: HashMap<StreamId, Vec<u64>>,
+    /// The seq the next record should be stored under.
+    expected: u64,
+    /// The previous record's hash; `None` after a gap or an undecodable record.
+    prev_hash: Option<[u8; 32]>,
+    /// The previous record's `recorded_at`.
+    prev_time: i64,
+    /// The last decodable record's hash.
+    last_hash: Option<[u8; 32]>,
+}
+
+impl LogWalk {
+    /// A walk about to read seq 1.
+    fn new() -> Self {
+        Self {
+            streams: HashMap::new(),
+            expected: 1,
+            prev_hash: Some(ZERO_HASH),
+            prev_time: i64::MIN,
+            last_hash: None,
+        }
     }
-    Ok(streams)
+
+    /// Checks one stored record: its place in the sequence, then its envelope and its stream.
+    fn step(&mut self, entry: RawLogEntry, report: &mut VerifyReport) {
+        report.events += 1;
+        if entry.seq != self.expected {
+            report.problem(
+                self.expected,
+                BreakReason::Gap {
+                    expected: self.expected,
+                    found: entry.seq,
+                },
+            );
+            self.prev_hash = None; // the chain cannot be followed across a gap
+        }
+        self.expected = entry.seq + 1;
+        let record = match entry.record {
+            Ok(r) => r,
+            Err(e) => {
+                report.problem(entry.seq, BreakReason::Undecodable(e.0));
+                self.prev_hash = None;
+                return;
+            }
+        };
+        self.check_chain(entry.seq, &record, report);
+        self.check_version(entry.seq, &record, report);
+        self.prev_hash = Some(record.hash);
+        self.last_hash = Some(record.hash);
+    }
+
+    /// The record's stated seq, its link to the previous record, its own hash and its time.
+    fn check_chain(&mut self, seq: u64, record: &RawEvent, report: &mut VerifyReport) {
+        if record.seq != seq {
+            report.problem(seq, BreakReason::SeqMismatch { stated: record.seq });
+        }
+        if let Some(prev) = self.prev_hash {
+            if record.prev_hash != prev {
+                report.problem(
+                    seq,
+                    BreakReason::PrevHashMismatch {
+                        expected: hex::encode(prev),
+                        found: hex::encode(record.prev_hash),
+                    },
+                );
+            }
+        }
+        let computed = record.compute_hash();
+        if computed != record.hash {
+            report.problem(
+                seq,
+                BreakReason::HashMismatch {
+                    stored: hex::encode(record.hash),
+                    computed: hex::encode(computed),
+                },
+            );
+        }
+        if record.recorded_at_micros < self.prev_time {
+            report.problem(
+                seq,
+                BreakReason::TimeWentBack {
+                    micros: record.recorded_at_micros,
+                    previous_micros: self.prev_time,
+                },
+            );
+        }
+        self.prev_time = record.recorded_at_micros;
+    }
+
+    /// The record's stream version follows the stream's previous one; notes where it is.
+    fn check_version(&mut self, seq: u64, record: &RawEvent, report: &mut VerifyReport) {
+        // get_mut first: cloning the stream name for every event shows in a 1M-event walk.
+        let seqs = match self.streams.get_mut(&record.stream) {
+            Some(seqs) => seqs,
+            None => self.streams.entry(record.stream.clone()).or_default(),
+        };
+        let want = seqs.len() as u64 + 1;
+        if record.version != want {
+            report.problem(
+                seq,
+                BreakReason::StreamVersion {
+                    stream: record.stream.clone(),
+                    expected: want,
+                    found: record.version,
+                },
+            );
+        }
+        seqs.push(seq);
+    }
+
+    /// Ends the walk: the last hash, and a problem if the log stops before `head`. Returns
+    /// each stream's seqs by version.
+    fn finish(self, head: u64, report: &mut VerifyReport) -> HashMap<StreamId, Vec<u64>> {
+        report.last_hash = self.last_hash.map(hex::encode);
+        if self.expected <= head {
+            report.problem(
+                self.expected,
+                BreakReason::Truncated {
+                    last: self.expected - 1,
+                    head,
+                },
+            );
+        }
+        self.streams
+    }
 }
 
 /// Checks every index entry against the log, and that no event lacks one.
@@ -363,34 +409,7 @@ async fn walk_index(
                     1
                 }
             };
-            let seqs = streams.get(&entry.stream);
-            if entry.version > next {
-                if let Some(&seq) = seqs.and_then(|s| s.get((next - 1) as usize)) {
-                    report.problem(
-                        seq,
-                        BreakReason::IndexMissing {
-                            stream: entry.stream.clone(),
-                            version: next,
-                        },
-                    );
-                }
-            }
-            let actual = entry
-                .version
-                .checked_sub(1)
-                .and_then(|i| seqs.and_then(|s| s.get(i as usize)))
-                .copied();
-            if actual != Some(entry.seq) {
-                report.problem(
-                    entry.seq,
-                    BreakReason::IndexMismatch {
-                        stream: entry.stream.clone(),
-                        version: entry.version,
-                        indexed: entry.seq,
-                        actual,
-                    },
-                );
-            }
+            check_index_entry(report, streams, &entry, next);
             let next = next.max(entry.version + 1);
             current = Some((entry.stream, next));
         }
@@ -398,7 +417,54 @@ async fn walk_index(
     if let Some((s, next)) = current {
         report_missing_tail(report, streams, &s, next);
     }
-    // Streams with no index entry at all.
+    report_unindexed(report, streams, &indexed);
+    Ok(())
+}
+
+/// Checks one index entry, `next` being the version its stream's index should come to next:
+/// no version skipped before it, and it points where the log has that version.
+fn check_index_entry(
+    report: &mut VerifyReport,
+    streams: &HashMap<StreamId, Vec<u64>>,
+    entry: &StreamIndexEntry,
+    next: u64,
+) {
+    let seqs = streams.get(&entry.stream);
+    if entry.version > next {
+        if let Some(&seq) = seqs.and_then(|s| s.get((next - 1) as usize)) {
+            report.problem(
+                seq,
+                BreakReason::IndexMissing {
+                    stream: entry.stream.clone(),
+                    version: next,
+                },
+            );
+        }
+    }
+    let actual = entry
+        .version
+        .checked_sub(1)
+        .and_then(|i| seqs.and_then(|s| s.get(i as usize)))
+        .copied();
+    if actual != Some(entry.seq) {
+        report.problem(
+            entry.seq,
+            BreakReason::IndexMismatch {
+                stream: entry.stream.clone(),
+                version: entry.version,
+                indexed: entry.seq,
+                actual,
+            },
+        );
+    }
+}
+
+/// Reports the streams of the log that have no index entry at all.
+fn report_unindexed(
+    report: &mut VerifyReport,
+    streams: &HashMap<StreamId, Vec<u64>>,
+    indexed: &HashSet<StreamId>,
+) {
     for (stream, seqs) in streams {
         if !indexed.contains(stream) {
             if let Some(&seq) = seqs.first() {
@@ -412,7 +478,6 @@ async fn walk_index(
             }
         }
     }
-    Ok(())
 }
 
 /// Reports the first version of `stream` from `next` on that has no index entry.

@@ -4,8 +4,12 @@
 //! An item is a value recorded whole in the item's stream each time it is defined or changed, so
 //! replaying the log shows exactly which configuration every sync decision was made under.
 
+use std::collections::BTreeSet;
+
 use serde::{Deserialize, Serialize};
 
+use super::catalog;
+use super::fields::{compatibility, SfFieldSpec, SfFieldType, SyncDirection};
 use super::ids::ProjectKey;
 
 /// How far an item synchronises.
@@ -174,15 +178,53 @@ pub fn validate(
     object: Option<&ObjectMetadata>,
     jira: &JiraMetadata,
 ) -> Validation {
-    use crate::domain::catalog;
-    use crate::domain::fields::{compatibility, SfFieldType, SyncDirection};
-
     let mut v = Validation::default();
     let synchronised = definition.mode.synchronises();
+    check_name(&mut v, definition);
+    check_jira_targets(&mut v, definition, jira);
+    let Some(object) = object else {
+        v.problem(
+            "object",
+            format!(
+                "Salesforce object {} does not exist or the integration user cannot see it",
+                definition.object
+            ),
+        );
+        return v;
+    };
+    check_preview_fields(&mut v, definition, object);
+    if !synchronised {
+        check_display_only(&mut v, definition);
+        return v;
+    }
+    let direction = match definition.mode {
+        SyncMode::TwoWay => SyncDirection::TwoWay,
+        _ => SyncDirection::OneWay,
+    };
+    let mapped_jira = check_mappings(&mut v, definition, object, jira, direction);
+    if let Some(status) = &definition.options.status_sync {
+        check_status_sync(&mut v, status, object, direction);
+    }
+    if definition.options.comments_sync {
+        check_comments_sync(&mut v, object);
+    }
+    if definition.options.auto_create {
+        warn_unfilled_required(&mut v, jira, &mapped_jira);
+    }
+    v
+}
+
+/// The name: 1 to 80 characters once trimmed.
+fn check_name(v: &mut Validation, definition: &ItemDefinition) {
     let name = definition.name.trim();
     if name.is_empty() || name.chars().count() > 80 {
         v.problem("name", "give the item a name of 1 to 80 characters");
     }
+}
+
+/// The Jira side: projects that exist (exactly one when synchronised) and an issue type there.
+fn check_jira_targets(v: &mut Validation, definition: &ItemDefinition, jira: &JiraMetadata) {
+    let synchronised = definition.mode.synchronises();
     if definition.jira_projects.is_empty() {
         v.problem("jira_projects", "choose at least one Jira project");
     }
@@ -211,53 +253,50 @@ pub fn validate(
         ),
         _ => {}
     }
-    let Some(object) = object else {
-        v.problem(
-            "object",
-            format!(
-                "Salesforce object {} does not exist or the integration user cannot see it",
-                definition.object
-            ),
-        );
-        return v;
-    };
-    let sf_field = |name: &str| object.fields.iter().find(|f| f.name == name);
+}
+
+/// Every preview field exists on the object.
+fn check_preview_fields(v: &mut Validation, definition: &ItemDefinition, object: &ObjectMetadata) {
     for (i, field) in definition.preview_fields.iter().enumerate() {
-        if sf_field(field).is_none() {
+        if sf_field(object, field).is_none() {
             v.problem(
                 format!("preview_fields[{i}]"),
                 format!("{} has no field {field}", object.label),
             );
         }
     }
-    if !synchronised {
-        if !definition.mappings.is_empty() {
-            v.problem(
-                "mappings",
-                "display-only items show fields; they do not map them",
-            );
-        }
-        let o = &definition.options;
-        if o.auto_create || o.status_sync.is_some() || o.comments_sync || o.attachments_sync {
-            v.problem(
-                "options",
-                "display-only items never write to either side: turn the sync options off or choose one-way or two-way",
-            );
-        }
-        return v;
+}
+
+/// A display-only item maps nothing and turns every sync option off.
+fn check_display_only(v: &mut Validation, definition: &ItemDefinition) {
+    if !definition.mappings.is_empty() {
+        v.problem(
+            "mappings",
+            "display-only items show fields; they do not map them",
+        );
     }
-    let jira_fields: &[JiraScreenField] = jira
-        .issue_type
-        .as_ref()
-        .map(|(_, f)| f.as_slice())
-        .unwrap_or(&[]);
-    let direction = match definition.mode {
-        SyncMode::TwoWay => SyncDirection::TwoWay,
-        _ => SyncDirection::OneWay,
-    };
-    let mut mapped_jira = std::collections::BTreeSet::new();
+    let o = &definition.options;
+    if o.auto_create || o.status_sync.is_some() || o.comments_sync || o.attachments_sync {
+        v.problem(
+            "options",
+            "display-only items never write to either side: turn the sync options off or choose one-way or two-way",
+        );
+    }
+}
+
+/// Each mapping pairs existing fields, compatible in the sync's direction, and no Jira field is
+/// mapped twice; returns the Jira fields mapped.
+fn check_mappings<'a>(
+    v: &mut Validation,
+    definition: &'a ItemDefinition,
+    object: &ObjectMetadata,
+    jira: &JiraMetadata,
+    direction: SyncDirection,
+) -> BTreeSet<&'a str> {
+    let jira_fields = screen_fields(jira);
+    let mut mapped_jira = BTreeSet::new();
     for (i, mapping) in definition.mappings.iter().enumerate() {
-        let sf = sf_field(&mapping.salesforce_field);
+        let sf = sf_field(object, &mapping.salesforce_field);
         let jf = jira_fields.iter().find(|f| f.spec.id == mapping.jira_field);
         if sf.is_none() {
             v.problem(
@@ -286,47 +325,58 @@ pub fn validate(
             }
         }
     }
-    if let Some(status) = &definition.options.status_sync {
-        let picklists: Vec<&str> = object
-            .fields
-            .iter()
-            .filter(|f| f.field_type == SfFieldType::Picklist)
-            .map(|f| f.name.as_str())
-            .collect();
-        let candidates = catalog::status_field_candidates(&object.name, &picklists);
-        if candidates.is_empty() {
-            v.problem(
-                "options.status_sync",
-                format!(
-                    "{} has no status-like field; leave status sync off",
-                    object.label
-                ),
-            );
-        } else if !candidates.contains(&status.salesforce_field) {
-            v.problem(
-                "options.status_sync.salesforce_field",
-                format!(
-                    "{} is not a status-like field of {}; choose one of {}",
-                    status.salesforce_field,
-                    object.label,
-                    candidates.join(", ")
-                ),
-            );
-        } else if direction == SyncDirection::TwoWay
-            && sf_field(&status.salesforce_field).is_some_and(|f| !f.updateable)
-        {
-            v.problem(
-                "options.status_sync.salesforce_field",
-                format!(
-                    "the integration user cannot update {}; status could not be written back",
-                    status.salesforce_field
-                ),
-            );
-        }
+    mapped_jira
+}
+
+/// Status sync names a status-like picklist of the object, updateable when two-way.
+fn check_status_sync(
+    v: &mut Validation,
+    status: &StatusSync,
+    object: &ObjectMetadata,
+    direction: SyncDirection,
+) {
+    let picklists: Vec<&str> = object
+        .fields
+        .iter()
+        .filter(|f| f.field_type == SfFieldType::Picklist)
+        .map(|f| f.name.as_str())
+        .collect();
+    let candidates = catalog::status_field_candidates(&object.name, &picklists);
+    if candidates.is_empty() {
+        v.problem(
+            "options.status_sync",
+            format!(
+                "{} has no status-like field; leave status sync off",
+                object.label
+            ),
+        );
+    } else if !candidates.contains(&status.salesforce_field) {
+        v.problem(
+            "options.status_sync.salesforce_field",
+            format!(
+                "{} is not a status-like field of {}; choose one of {}",
+                status.salesforce_field,
+                object.label,
+                candidates.join(", ")
+            ),
+        );
+    } else if direction == SyncDirection::TwoWay
+        && sf_field(object, &status.salesforce_field).is_some_and(|f| !f.updateable)
+    {
+        v.problem(
+            "options.status_sync.salesforce_field",
+            format!(
+                "the integration user cannot update {}; status could not be written back",
+                status.salesforce_field
+            ),
+        );
     }
-    if definition.options.comments_sync
-        && catalog::comment_model(&object.name, Some(object.feed_enabled))
-            == catalog::CommentModel::Unsupported
+}
+
+/// Comment sync needs case comments or a feed on the object.
+fn check_comments_sync(v: &mut Validation, object: &ObjectMetadata) {
+    if catalog::comment_model(&object.name, Some(object.feed_enabled))
+        == catalog::CommentModel::Unsupported
     {
         v.problem(
             "options.comments_sync",
@@ -336,21 +386,35 @@ pub fn validate(
             ),
         );
     }
-    if definition.options.auto_create {
-        for field in jira_fields {
-            if field.required
-                && !field.has_default
-                && !FILLED_BY_SFJIRA.contains(&field.spec.id.as_str())
-                && !mapped_jira.contains(field.spec.id.as_str())
-            {
-                v.warnings.push(format!(
-                    "Jira requires {} ({}) on create and no mapping fills it: auto-created issues will fail until you map it or choose another issue type",
-                    field.spec.name, field.spec.id
-                ));
-            }
+}
+
+/// Warns of Jira fields required on create that neither sfjira nor a mapping fills.
+fn warn_unfilled_required(v: &mut Validation, jira: &JiraMetadata, mapped_jira: &BTreeSet<&str>) {
+    for field in screen_fields(jira) {
+        if field.required
+            && !field.has_default
+            && !FILLED_BY_SFJIRA.contains(&field.spec.id.as_str())
+            && !mapped_jira.contains(field.spec.id.as_str())
+        {
+            v.warnings.push(format!(
+                "Jira requires {} ({}) on create and no mapping fills it: auto-created issues will fail until you map it or choose another issue type",
+                field.spec.name, field.spec.id
+            ));
         }
     }
-    v
+}
+
+/// The object's field of that name, if it has one.
+fn sf_field<'a>(object: &'a ObjectMetadata, name: &str) -> Option<&'a SfFieldSpec> {
+    object.fields.iter().find(|f| f.name == name)
+}
+
+/// The create-screen fields of the chosen issue type (none when it was not found).
+fn screen_fields(jira: &JiraMetadata) -> &[JiraScreenField] {
+    jira.issue_type
+        .as_ref()
+        .map(|(_, f)| f.as_slice())
+        .unwrap_or(&[])
 }
 
 #[cfg(test)]

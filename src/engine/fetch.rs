@@ -228,114 +228,163 @@ pub async fn comments(
 ) -> Result<Vec<FoundComment>, SyncError> {
     let mut found = Vec::new();
     if model == CommentModel::CaseComment {
-        let soql = format!(
-            "SELECT Id, ParentId, CommentBody, CreatedDate, CreatedBy.Name FROM CaseComment{} ORDER BY CreatedDate ASC, Id ASC",
-            scope_clause(&scope, "ParentId")
-        );
-        for row in sf.query(&soql).await? {
-            let (Some(cid), Some(parent), Some(at)) =
-                (id(&row, "Id"), id(&row, "ParentId"), created(&row))
-            else {
-                continue;
-            };
-            if same_object(&parent, key_prefix) {
-                found.push(FoundComment {
-                    id: cid,
-                    kind: SalesforceCommentKind::CaseComment,
-                    record_id: parent,
-                    body: text(&row, "CommentBody").unwrap_or_default(),
-                    author: author(&row),
-                    created: at,
-                    parent: None,
-                });
-            }
-        }
+        found.extend(case_comments(sf, key_prefix, &scope).await?);
     }
     if feed_enabled && model != CommentModel::Unsupported {
-        let soql = format!(
-            "SELECT Id, ParentId, Body, Type, CreatedDate, CreatedBy.Name FROM FeedItem{} ORDER BY CreatedDate ASC, Id ASC",
-            scope_clause(&scope, "ParentId")
-        );
-        let mut posts: BTreeMap<SalesforceId, ParentComment> = BTreeMap::new();
-        for row in sf.query(&soql).await? {
-            let (Some(pid), Some(parent), Some(at)) =
-                (id(&row, "Id"), id(&row, "ParentId"), created(&row))
-            else {
-                continue;
-            };
-            let body = salesforce_text_to_plain(&text(&row, "Body").unwrap_or_default());
-            posts.insert(
-                pid.clone(),
-                ParentComment {
-                    author: author(&row),
-                    body: body.clone(),
-                },
-            );
-            let is_text = text(&row, "Type").is_none_or(|t| t == "TextPost");
-            if is_text && !body.trim().is_empty() && same_object(&parent, key_prefix) {
-                found.push(FoundComment {
-                    id: pid,
-                    kind: SalesforceCommentKind::FeedItem,
-                    record_id: parent,
-                    body,
-                    author: author(&row),
-                    created: at,
-                    parent: None,
-                });
-            }
-        }
+        let (posts, mut parents) = feed_posts(sf, key_prefix, &scope).await?;
+        found.extend(posts);
         let soql = format!(
             "SELECT Id, FeedItemId, ParentId, CommentBody, CreatedDate, CreatedBy.Name FROM FeedComment{} ORDER BY CreatedDate ASC, Id ASC",
             scope_clause(&scope, "ParentId")
         );
         let replies = sf.query(&soql).await?;
-        let missing: BTreeSet<SalesforceId> = replies
-            .iter()
-            .filter_map(|r| id(r, "FeedItemId"))
-            .filter(|p| !posts.contains_key(p))
-            .collect();
-        for chunk in missing.into_iter().collect::<Vec<_>>().chunks(IN_CHUNK) {
-            let list = chunk
+        read_missing_parents(sf, &replies, &mut parents).await?;
+        found.extend(
+            replies
                 .iter()
-                .map(|i| soql_quote(i.as_str()))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let soql =
-                format!("SELECT Id, Body, CreatedBy.Name FROM FeedItem WHERE Id IN ({list})");
-            for row in sf.query(&soql).await? {
-                if let Some(pid) = id(&row, "Id") {
-                    posts.insert(
-                        pid,
-                        ParentComment {
-                            author: author(&row),
-                            body: salesforce_text_to_plain(&text(&row, "Body").unwrap_or_default()),
-                        },
-                    );
-                }
-            }
-        }
-        for row in replies {
-            let (Some(rid), Some(parent), Some(at)) =
-                (id(&row, "Id"), id(&row, "ParentId"), created(&row))
-            else {
-                continue;
-            };
-            if !same_object(&parent, key_prefix) {
-                continue;
-            }
-            found.push(FoundComment {
-                id: rid,
-                kind: SalesforceCommentKind::FeedComment,
-                record_id: parent,
-                body: salesforce_text_to_plain(&text(&row, "CommentBody").unwrap_or_default()),
-                author: author(&row),
-                created: at,
-                parent: id(&row, "FeedItemId").and_then(|p| posts.get(&p).cloned()),
-            });
-        }
+                .filter_map(|row| feed_reply(row, key_prefix, &parents)),
+        );
     }
     found.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
     Ok(found)
+}
+
+/// CaseComments in scope on records of the object.
+async fn case_comments(
+    sf: &SalesforceClient,
+    key_prefix: Option<&str>,
+    scope: &Scope<'_>,
+) -> Result<Vec<FoundComment>, SyncError> {
+    let soql = format!(
+        "SELECT Id, ParentId, CommentBody, CreatedDate, CreatedBy.Name FROM CaseComment{} ORDER BY CreatedDate ASC, Id ASC",
+        scope_clause(scope, "ParentId")
+    );
+    let mut found = Vec::new();
+    for row in sf.query(&soql).await? {
+        let (Some(cid), Some(parent), Some(at)) =
+            (id(&row, "Id"), id(&row, "ParentId"), created(&row))
+        else {
+            continue;
+        };
+        if same_object(&parent, key_prefix) {
+            found.push(FoundComment {
+                id: cid,
+                kind: SalesforceCommentKind::CaseComment,
+                record_id: parent,
+                body: text(&row, "CommentBody").unwrap_or_default(),
+                author: author(&row),
+                created: at,
+                parent: None,
+            });
+        }
+    }
+    Ok(found)
+}
+
+/// Feed posts in scope: the text posts on records of the object, and every post read (of any
+/// type or object) as a parent its replies can name.
+async fn feed_posts(
+    sf: &SalesforceClient,
+    key_prefix: Option<&str>,
+    scope: &Scope<'_>,
+) -> Result<(Vec<FoundComment>, BTreeMap<SalesforceId, ParentComment>), SyncError> {
+    let soql = format!(
+        "SELECT Id, ParentId, Body, Type, CreatedDate, CreatedBy.Name FROM FeedItem{} ORDER BY CreatedDate ASC, Id ASC",
+        scope_clause(scope, "ParentId")
+    );
+    let mut found = Vec::new();
+    let mut posts: BTreeMap<SalesforceId, ParentComment> = BTreeMap::new();
+    for row in sf.query(&soql).await? {
+        let (Some(pid), Some(parent), Some(at)) =
+            (id(&row, "Id"), id(&row, "ParentId"), created(&row))
+        else {
+            continue;
+        };
+        let body = salesforce_text_to_plain(&text(&row, "Body").unwrap_or_default());
+        posts.insert(
+            pid.clone(),
+            ParentComment {
+                author: author(&row),
+                body: body.clone(),
+            },
+        );
+        let is_text = text(&row, "Type").is_none_or(|t| t == "TextPost");
+        if is_text && !body.trim().is_empty() && same_object(&parent, key_prefix) {
+            found.push(FoundComment {
+                id: pid,
+                kind: SalesforceCommentKind::FeedItem,
+                record_id: parent,
+                body,
+                author: author(&row),
+                created: at,
+                parent: None,
+            });
+        }
+    }
+    Ok((found, posts))
+}
+
+/// Reads the posts that replies answer but that were not read with the feed (older ones).
+async fn read_missing_parents(
+    sf: &SalesforceClient,
+    replies: &[Record],
+    posts: &mut BTreeMap<SalesforceId, ParentComment>,
+) -> Result<(), SyncError> {
+    let missing: BTreeSet<SalesforceId> = replies
+        .iter()
+        .filter_map(|r| id(r, "FeedItemId"))
+        .filter(|p| !posts.contains_key(p))
+        .collect();
+    for chunk in missing.into_iter().collect::<Vec<_>>().chunks(IN_CHUNK) {
+        let soql = format!(
+            "SELECT Id, Body, CreatedBy.Name FROM FeedItem WHERE Id IN ({})",
+            in_list(chunk)
+        );
+        for row in sf.query(&soql).await? {
+            if let Some(pid) = id(&row, "Id") {
+                posts.insert(
+                    pid,
+                    ParentComment {
+                        author: author(&row),
+                        body: salesforce_text_to_plain(&text(&row, "Body").unwrap_or_default()),
+                    },
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A feed reply on a record of the object, with the post it answers when that was read.
+fn feed_reply(
+    row: &Record,
+    key_prefix: Option<&str>,
+    posts: &BTreeMap<SalesforceId, ParentComment>,
+) -> Option<FoundComment> {
+    let (Some(rid), Some(parent), Some(at)) = (id(row, "Id"), id(row, "ParentId"), created(row))
+    else {
+        return None;
+    };
+    if !same_object(&parent, key_prefix) {
+        return None;
+    }
+    Some(FoundComment {
+        id: rid,
+        kind: SalesforceCommentKind::FeedComment,
+        record_id: parent,
+        body: salesforce_text_to_plain(&text(row, "CommentBody").unwrap_or_default()),
+        author: author(row),
+        created: at,
+        parent: id(row, "FeedItemId").and_then(|p| posts.get(&p).cloned()),
+    })
+}
+
+/// The quoted ids of a SOQL `IN (…)` list.
+fn in_list(ids: &[SalesforceId]) -> String {
+    ids.iter()
+        .map(|i| soql_quote(i.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn version_row(row: &Record) -> Option<FoundFile> {
@@ -382,11 +431,7 @@ pub async fn files_since(
     let mut found = Vec::new();
     let documents: Vec<SalesforceId> = by_document.keys().cloned().collect();
     for chunk in documents.chunks(IN_CHUNK) {
-        let list = chunk
-            .iter()
-            .map(|i| soql_quote(i.as_str()))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = in_list(chunk);
         let soql = format!(
             "SELECT ContentDocumentId, LinkedEntityId FROM ContentDocumentLink WHERE ContentDocumentId IN ({list})"
         );
@@ -425,11 +470,7 @@ pub async fn files_of_record(
         .collect();
     let mut found = Vec::new();
     for chunk in documents.chunks(IN_CHUNK) {
-        let list = chunk
-            .iter()
-            .map(|i| soql_quote(i.as_str()))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = in_list(chunk);
         let soql = format!(
             "SELECT {VERSION_FIELDS} FROM ContentVersion WHERE ContentDocumentId IN ({list}) AND IsLatest = true ORDER BY CreatedDate ASC, Id ASC"
         );

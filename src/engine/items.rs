@@ -107,9 +107,42 @@ pub struct ItemDetail {
     pub watermarks: crate::events::scheduler::Watermarks,
 }
 
+/// The admin list's row of an item, with the link failures that need attention.
 fn row_of(item: &AdminItem, attention: &[Attention]) -> ItemRow {
     let d = &item.definition;
-    let latest_sync = if !d.mode.synchronises() {
+    ItemRow {
+        id: item.item_id,
+        version: item.version,
+        name: d.name.clone(),
+        mode: d.mode,
+        mode_label: d.mode.label(),
+        jira_scope: d.jira_projects.iter().map(|p| p.to_string()).collect(),
+        issue_type: d
+            .issue_type_id
+            .as_ref()
+            .map(|id| json!({"id": id, "name": item.context.issue_type_name})),
+        salesforce_source: json!({
+            "module": item.context.module,
+            "object": d.object,
+            "object_label": item.context.object_label,
+        }),
+        fields_summary: fields_summary(d),
+        options: json!({
+            "auto_create": d.options.auto_create,
+            "comments_sync": d.options.comments_sync,
+            "attachments_sync": d.options.attachments_sync,
+            "status_sync": d.options.status_sync.as_ref().map(|s| &s.salesforce_field),
+        }),
+        latest_sync: latest_sync(item, attention),
+        live_links: item.live_links,
+        warnings: item.warnings.clone(),
+        definition: d.clone(),
+    }
+}
+
+/// The "Latest Sync" of an item: link failures needing attention come before the last run.
+fn latest_sync(item: &AdminItem, attention: &[Attention]) -> LatestSync {
+    if !item.definition.mode.synchronises() {
         LatestSync::DisplayOnly
     } else if !attention.is_empty() {
         LatestSync::Attention {
@@ -132,66 +165,46 @@ fn row_of(item: &AdminItem, attention: &[Attention]) -> ItemRow {
     } else {
         match &item.latest_run {
             None => LatestSync::Waiting,
-            Some(run) => match &run.outcome {
-                ItemOutcome::Completed => LatestSync::Ok {
-                    finished_at: run.finished_at,
-                    counts: run.counts,
-                },
-                ItemOutcome::Paused { reason } => LatestSync::Paused {
-                    reason: reason.clone(),
-                    finished_at: run.finished_at,
-                },
-                ItemOutcome::Partial { reason } | ItemOutcome::Failed { error: reason } => {
-                    LatestSync::Attention {
-                        reasons: vec![reason.clone()],
-                        finished_at: Some(run.finished_at),
-                    }
-                }
-            },
+            Some(run) => last_run_sync(run),
         }
-    };
-    let fields_summary = if d.mappings.is_empty() {
-        d.preview_fields.join(", ")
-    } else {
-        let arrow = if d.mode == crate::domain::item::SyncMode::TwoWay {
-            "⇄"
-        } else {
-            "→"
-        };
-        d.mappings
-            .iter()
-            .map(|m| format!("{} {arrow} {}", m.salesforce_field, m.jira_field))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    ItemRow {
-        id: item.item_id,
-        version: item.version,
-        name: d.name.clone(),
-        mode: d.mode,
-        mode_label: d.mode.label(),
-        jira_scope: d.jira_projects.iter().map(|p| p.to_string()).collect(),
-        issue_type: d
-            .issue_type_id
-            .as_ref()
-            .map(|id| json!({"id": id, "name": item.context.issue_type_name})),
-        salesforce_source: json!({
-            "module": item.context.module,
-            "object": d.object,
-            "object_label": item.context.object_label,
-        }),
-        fields_summary,
-        options: json!({
-            "auto_create": d.options.auto_create,
-            "comments_sync": d.options.comments_sync,
-            "attachments_sync": d.options.attachments_sync,
-            "status_sync": d.options.status_sync.as_ref().map(|s| &s.salesforce_field),
-        }),
-        latest_sync,
-        live_links: item.live_links,
-        warnings: item.warnings.clone(),
-        definition: d.clone(),
     }
+}
+
+/// The "Latest Sync" the last run's outcome gives.
+fn last_run_sync(run: &RunRow) -> LatestSync {
+    match &run.outcome {
+        ItemOutcome::Completed => LatestSync::Ok {
+            finished_at: run.finished_at,
+            counts: run.counts,
+        },
+        ItemOutcome::Paused { reason } => LatestSync::Paused {
+            reason: reason.clone(),
+            finished_at: run.finished_at,
+        },
+        ItemOutcome::Partial { reason } | ItemOutcome::Failed { error: reason } => {
+            LatestSync::Attention {
+                reasons: vec![reason.clone()],
+                finished_at: Some(run.finished_at),
+            }
+        }
+    }
+}
+
+/// The "Fields" column: the mappings with their direction, or the preview fields.
+fn fields_summary(d: &ItemDefinition) -> String {
+    if d.mappings.is_empty() {
+        return d.preview_fields.join(", ");
+    }
+    let arrow = if d.mode == crate::domain::item::SyncMode::TwoWay {
+        "⇄"
+    } else {
+        "→"
+    };
+    d.mappings
+        .iter()
+        .map(|m| format!("{} {arrow} {}", m.salesforce_field, m.jira_field))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Every item, in name order.

@@ -25,7 +25,7 @@ use sha2::Sha256;
 use uuid::Uuid;
 
 use super::ApiError;
-use crate::events::store::{ExpectedVersion, StoreError};
+use crate::events::store::{AppendOutcome, ExpectedVersion, StoreError};
 use crate::events::webhook::{WebhookEvent, WebhookReceived, HANDLED_EVENTS};
 use crate::events::{encode_with_id, streams, Meta};
 use crate::http::AppState;
@@ -208,37 +208,12 @@ pub async fn receive(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let outcome = |o: &str| state.metrics.webhooks.with_label_values(&[o]).inc();
-    let body = match read_capped(payload, state.settings.http.max_body_bytes).await {
-        Ok(body) => body,
-        Err(e) => {
-            outcome("too_large");
-            return Err(e);
-        }
-    };
-    let Some(secret) = state.settings.jira.webhook_secret.as_ref() else {
-        outcome("unverifiable");
-        return Err(ApiError::BadSignature(
-            "no webhook secret is configured (jira.webhook_secret), so no delivery can be verified"
-                .into(),
-        ));
-    };
-    let verified = header(&req, "X-Hub-Signature")
-        .is_some_and(|sig| signature_matches(secret.expose_secret().as_bytes(), &body, sig));
-    if !verified {
-        outcome("bad_signature");
-        return Err(ApiError::BadSignature(
-            "X-Hub-Signature is missing or does not match the body".into(),
-        ));
-    }
-    let payload: Value = serde_json::from_slice(&body).map_err(|e| {
-        outcome("malformed");
-        ApiError::BadRequest {
-            code: "invalid_json",
-            message: format!("the webhook body is not valid JSON: {e}"),
-            details: json!({"line": e.line(), "column": e.column()}),
-        }
-    })?;
+    let outcome = |o: &str| count(&state, o);
+    let body = read_capped(payload, state.settings.http.max_body_bytes)
+        .await
+        .inspect_err(|_| outcome("too_large"))?;
+    verify(&state, &req, &body)?;
+    let payload = parse(&state, &body)?;
     let event = payload
         .get("webhookEvent")
         .and_then(Value::as_str)
@@ -250,19 +225,7 @@ pub async fn receive(
         return Ok(HttpResponse::Ok().json(json!({"status": "ignored", "event": event})));
     }
     let digest = hex::encode(<Sha256 as sha2::Digest>::digest(&body));
-    // Jira always sends the identifier; a hand-made delivery without one is identified by its
-    // content, so a resend of the same body is still a duplicate.
-    let identifier = match header(&req, "X-Atlassian-Webhook-Identifier") {
-        Some(id) if id.is_empty() || id.len() > MAX_IDENTIFIER_LEN => {
-            outcome("malformed");
-            return Err(ApiError::bad_request(
-                "invalid_webhook_identifier",
-                format!("X-Atlassian-Webhook-Identifier must be 1..={MAX_IDENTIFIER_LEN} bytes"),
-            ));
-        }
-        Some(id) => id.to_string(),
-        None => format!("body-sha256-{digest}"),
-    };
+    let identifier = identify(&state, &req, &digest)?;
     let stream = streams::webhook_delivery(&identifier);
     // A retry of a delivery already recorded is acknowledged again, however late it comes.
     if state
@@ -273,65 +236,158 @@ pub async fn receive(
         .is_some()
     {
         outcome("duplicate");
-        return Ok(HttpResponse::Ok().json(json!({"status": "duplicate", "event": event})));
+        return Ok(duplicate(&event));
     }
     let timestamp = check_timestamp(&payload, state.settings.jira.webhook_max_age_secs)
         .inspect_err(|_| outcome("stale"))?;
+    let received = delivery_event(
+        identifier,
+        event.clone(),
+        payload,
+        &body,
+        &digest,
+        timestamp,
+    );
+    let event_id = Uuid::new_v5(&BODY_NAMESPACE, digest.as_bytes());
+    let data = encode_with_id(&received, event_id, Meta::default());
+    let appended = state
+        .store
+        .append(&stream, ExpectedVersion::NoStream, vec![data])
+        .await;
+    answer(&state, &event, appended)
+}
+
+/// Counts a delivery's outcome in the webhook metric.
+fn count(state: &AppState, outcome: &str) {
+    state.metrics.webhooks.with_label_values(&[outcome]).inc();
+}
+
+/// Checks `X-Hub-Signature` against the body with the configured secret: 401 when no secret
+/// is configured or the signature is missing or wrong.
+fn verify(state: &AppState, req: &HttpRequest, body: &[u8]) -> Result<(), ApiError> {
+    let Some(secret) = state.settings.jira.webhook_secret.as_ref() else {
+        count(state, "unverifiable");
+        return Err(ApiError::BadSignature(
+            "no webhook secret is configured (jira.webhook_secret), so no delivery can be verified"
+                .into(),
+        ));
+    };
+    let verified = header(req, "X-Hub-Signature")
+        .is_some_and(|sig| signature_matches(secret.expose_secret().as_bytes(), body, sig));
+    if !verified {
+        count(state, "bad_signature");
+        return Err(ApiError::BadSignature(
+            "X-Hub-Signature is missing or does not match the body".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Parses the verified body as JSON: 400 `invalid_json` with the position when it is not.
+fn parse(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
+    serde_json::from_slice(body).map_err(|e| {
+        count(state, "malformed");
+        ApiError::BadRequest {
+            code: "invalid_json",
+            message: format!("the webhook body is not valid JSON: {e}"),
+            details: json!({"line": e.line(), "column": e.column()}),
+        }
+    })
+}
+
+/// The delivery's identifier: `X-Atlassian-Webhook-Identifier` (400 when empty or too long),
+/// else one derived from the body's digest.
+fn identify(state: &AppState, req: &HttpRequest, digest: &str) -> Result<String, ApiError> {
+    // Jira always sends the identifier; a hand-made delivery without one is identified by its
+    // content, so a resend of the same body is still a duplicate.
+    match header(req, "X-Atlassian-Webhook-Identifier") {
+        Some(id) if id.is_empty() || id.len() > MAX_IDENTIFIER_LEN => {
+            count(state, "malformed");
+            Err(ApiError::bad_request(
+                "invalid_webhook_identifier",
+                format!("X-Atlassian-Webhook-Identifier must be 1..={MAX_IDENTIFIER_LEN} bytes"),
+            ))
+        }
+        Some(id) => Ok(id.to_string()),
+        None => Ok(format!("body-sha256-{digest}")),
+    }
+}
+
+/// The event recorded for a delivery: its ids, and the payload whole or summarised.
+fn delivery_event(
+    identifier: String,
+    event: String,
+    payload: Value,
+    body: &[u8],
+    digest: &str,
+    timestamp: DateTime<Utc>,
+) -> WebhookEvent {
     let issue = payload.get("issue");
+    let issue_key = short_string(issue.and_then(|i| i.get("key")));
+    let issue_id = short_string(issue.and_then(|i| i.get("id")));
     let trimmed = body.len() > KEEP_WHOLE_BYTES;
-    let received = WebhookEvent::Received(WebhookReceived {
-        identifier: identifier.clone(),
-        event: event.clone(),
-        issue_key: short_string(issue.and_then(|i| i.get("key"))),
-        issue_id: short_string(issue.and_then(|i| i.get("id"))),
+    WebhookEvent::Received(WebhookReceived {
+        identifier,
+        event,
+        issue_key,
+        issue_id,
         timestamp: Some(timestamp),
         payload: if trimmed {
             summarise(&payload)
         } else {
             payload
         },
-        body_sha256: Some(digest.clone()),
+        body_sha256: Some(digest.to_string()),
         body_bytes: Some(body.len() as u64),
         payload_trimmed: trimmed,
-    });
-    let event_id = Uuid::new_v5(&BODY_NAMESPACE, digest.as_bytes());
-    let data = encode_with_id(&received, event_id, Meta::default());
-    match state
-        .store
-        .append(&stream, ExpectedVersion::NoStream, vec![data])
-        .await
-    {
+    })
+}
+
+/// The `duplicate` answer: the delivery was recorded before.
+fn duplicate(event: &str) -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "duplicate", "event": event}))
+}
+
+/// Answers a delivery by what the log said to its append: accepted, duplicate, replayed under
+/// another identifier (403), too large (413), or not recorded (503 while the log refuses
+/// writes, so Jira retries).
+fn answer(
+    state: &AppState,
+    event: &str,
+    appended: Result<AppendOutcome, StoreError>,
+) -> Result<HttpResponse, ApiError> {
+    match appended {
         Ok(appended) => {
-            outcome("accepted");
+            count(state, "accepted");
             Ok(HttpResponse::Ok().json(json!({
                 "status": "accepted", "event": event, "seq": appended.last_seq
             })))
         }
         Err(StoreError::Conflict { .. }) => {
-            outcome("duplicate");
-            Ok(HttpResponse::Ok().json(json!({"status": "duplicate", "event": event})))
+            count(state, "duplicate");
+            Ok(duplicate(event))
         }
         Err(StoreError::IdempotencyMismatch { .. }) => {
-            outcome("replayed");
+            count(state, "replayed");
             Err(ApiError::Forbidden {
                 code: "webhook_replayed",
                 message: "this exact signed body was already received under another X-Atlassian-Webhook-Identifier; it is refused as a replay".into(),
             })
         }
         Err(StoreError::PayloadTooLarge { limit, .. }) => {
-            outcome("too_large");
+            count(state, "too_large");
             Err(ApiError::PayloadTooLarge { limit })
         }
         Err(e) if state.store.write_failure().is_some() || matches!(e, StoreError::Closed) => {
             // Not the delivery's fault: answer 503 so Jira retries once the store is back.
-            outcome("error");
+            count(state, "error");
             tracing::error!(error = %e, "a webhook delivery could not be recorded");
             Err(ApiError::Unavailable(
                 "the event log is not accepting writes; see /readyz".into(),
             ))
         }
         Err(e) => {
-            outcome("error");
+            count(state, "error");
             Err(ApiError::internal(e))
         }
     }

@@ -7,6 +7,8 @@
 //! lose their `h1.` prefix, lists use `- ` and `1. `, links become `text (url)`, mentions become
 //! `@name`, attachments and images become `[attachment: name]`, tables become ` | ` rows.
 
+use std::borrow::Cow;
+
 use super::{find_url, normalize_text};
 
 /// Renders wiki markup as plain text; user mentions render as `@` plus the account id.
@@ -252,6 +254,11 @@ fn window(s: &str) -> &str {
 /// Macros whose tags are dropped wherever they appear inline.
 const DROPPED_MACROS: &[&str] = &["color", "panel", "quote", "anchor", "noformat", "code"];
 
+/// A rendered span of inline markup, and how many bytes of the source it took.
+type Span<'a> = (Cow<'a, str>, usize);
+
+/// Renders inline markup: escapes, bare URLs, `[…]`, `{{…}}` and dropped macros, `!images!`
+/// and emphasis; everything else is kept as it is.
 fn inline(text: &str, resolve_user: &dyn Fn(&str) -> Option<String>) -> String {
     let mut out = String::new();
     let mut i = 0;
@@ -261,82 +268,127 @@ fn inline(text: &str, resolve_user: &dyn Fn(&str) -> Option<String>) -> String {
             .chars()
             .next_back()
             .is_some_and(char::is_alphanumeric);
-        if c == '\\' {
-            let mut escaped = rest[1..].chars();
-            match escaped.next() {
-                Some('\\') => out.push('\n'),
-                Some(next) => out.push(next),
-                None => {}
+        match span(rest, c, prev_alnum, resolve_user) {
+            Some((rendered, len)) => {
+                out.push_str(&rendered);
+                i += len;
             }
-            i += 1 + rest[1..].chars().next().map_or(0, char::len_utf8);
-            continue;
-        }
-        if !prev_alnum {
-            let url_start = rest.starts_with("http://") || rest.starts_with("https://");
-            if let Some((0, end)) = url_start.then(|| find_url(rest)).flatten() {
-                out.push_str(&rest[..end]);
-                i += end;
-                continue;
+            None => {
+                out.push(c);
+                i += c.len_utf8();
             }
         }
-        if c == '[' {
-            if let Some(len) = window(&rest[1..]).find(']') {
-                out.push_str(&link(&rest[1..1 + len], resolve_user));
-                i += len + 2;
-                continue;
-            }
-        }
-        if c == '{' {
-            if let Some(body) = rest.strip_prefix("{{") {
-                if let Some(end) = window(body).find("}}") {
-                    out.push_str(&body[..end]);
-                    i += end + 4;
-                    continue;
-                }
-            } else if let Some(end) = window(rest).find('}') {
-                let name = rest[1..end].split(':').next().unwrap_or("");
-                if DROPPED_MACROS.contains(&name) {
-                    i += end + 1;
-                    continue;
-                }
-            }
-        }
-        if c == '!' && !prev_alnum {
-            let ahead = window(&rest[1..]);
-            let word_end = ahead
-                .find(char::is_whitespace)
-                .map_or(1 + ahead.len(), |p| p + 1);
-            if let Some(len) = rest[1..word_end].find('!') {
-                let name = rest[1..1 + len].split('|').next().unwrap_or("");
-                if name.contains('.') {
-                    if name.starts_with("http://") || name.starts_with("https://") {
-                        out.push_str(name);
-                    } else {
-                        out.push_str(&format!("[attachment: {name}]"));
-                    }
-                    i += len + 2;
-                    continue;
-                }
-            }
-        }
-        let marker = if rest.starts_with("??") {
-            "??"
-        } else if EMPHASIS.contains(&c) {
-            &rest[..1]
-        } else {
-            ""
-        };
-        if !marker.is_empty() && !prev_alnum {
-            if let Some(inner_end) = emphasis_close(rest, marker) {
-                out.push_str(&inline(&rest[marker.len()..inner_end], resolve_user));
-                i += inner_end + marker.len();
-                continue;
-            }
-        }
-        out.push(c);
-        i += c.len_utf8();
     }
     out
+}
+
+/// The markup span at the start of `rest` (whose first char is `c`), or `None` when `c` is
+/// plain text; `prev_alnum` says whether a letter or digit comes just before.
+fn span<'a>(
+    rest: &'a str,
+    c: char,
+    prev_alnum: bool,
+    resolve_user: &dyn Fn(&str) -> Option<String>,
+) -> Option<Span<'a>> {
+    if c == '\\' {
+        return Some(escape(rest));
+    }
+    if !prev_alnum {
+        if let Some(url) = bare_url(rest) {
+            return Some(url);
+        }
+    }
+    let found = match c {
+        '[' => bracket(rest, resolve_user),
+        '{' => brace(rest),
+        '!' if !prev_alnum => image(rest),
+        _ => None,
+    };
+    found.or_else(|| emphasis(rest, c, prev_alnum, resolve_user))
+}
+
+/// A backslash escape: `\\` is a line break, `\x` is `x`, a trailing `\` is dropped.
+fn escape(rest: &str) -> Span<'_> {
+    match rest[1..].chars().next() {
+        Some('\\') => (Cow::Borrowed("\n"), 2),
+        Some(next) => {
+            let end = 1 + next.len_utf8();
+            (Cow::Borrowed(&rest[1..end]), end)
+        }
+        None => (Cow::Borrowed(""), 1),
+    }
+}
+
+/// A bare `http://` or `https://` URL, kept whole so no emphasis is read inside it.
+fn bare_url(rest: &str) -> Option<Span<'_>> {
+    if !(rest.starts_with("http://") || rest.starts_with("https://")) {
+        return None;
+    }
+    match find_url(rest) {
+        Some((0, end)) => Some((Cow::Borrowed(&rest[..end]), end)),
+        _ => None,
+    }
+}
+
+/// `[…]` closed within the window: a mention, attachment or link, rendered by [`link`].
+fn bracket<'a>(rest: &'a str, resolve_user: &dyn Fn(&str) -> Option<String>) -> Option<Span<'a>> {
+    let len = window(&rest[1..]).find(']')?;
+    Some((Cow::Owned(link(&rest[1..1 + len], resolve_user)), len + 2))
+}
+
+/// `{{monospace}}` keeps its text; the tags of [`DROPPED_MACROS`] are dropped.
+fn brace(rest: &str) -> Option<Span<'_>> {
+    if let Some(body) = rest.strip_prefix("{{") {
+        let end = window(body).find("}}")?;
+        return Some((Cow::Borrowed(&body[..end]), end + 4));
+    }
+    let end = window(rest).find('}')?;
+    let name = rest[1..end].split(':').next().unwrap_or("");
+    DROPPED_MACROS
+        .contains(&name)
+        .then_some((Cow::Borrowed(""), end + 1))
+}
+
+/// `!name.ext!` (options after `|`) within one word: an attachment, or an external image's URL.
+fn image(rest: &str) -> Option<Span<'_>> {
+    let ahead = window(&rest[1..]);
+    let word_end = ahead
+        .find(char::is_whitespace)
+        .map_or(1 + ahead.len(), |p| p + 1);
+    let len = rest[1..word_end].find('!')?;
+    let name = rest[1..1 + len].split('|').next().unwrap_or("");
+    if !name.contains('.') {
+        return None;
+    }
+    let rendered = if name.starts_with("http://") || name.starts_with("https://") {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(format!("[attachment: {name}]"))
+    };
+    Some((rendered, len + 2))
+}
+
+/// Emphasis (`*bold*`, `_italic_`, `??citation??`…) opening at a word start and validly
+/// closed: its text, with the markers dropped and the inside rendered.
+fn emphasis<'a>(
+    rest: &'a str,
+    c: char,
+    prev_alnum: bool,
+    resolve_user: &dyn Fn(&str) -> Option<String>,
+) -> Option<Span<'a>> {
+    if prev_alnum {
+        return None;
+    }
+    let marker = if rest.starts_with("??") {
+        "??"
+    } else if EMPHASIS.contains(&c) {
+        &rest[..1]
+    } else {
+        return None;
+    };
+    let inner_end = emphasis_close(rest, marker)?;
+    let inner = inline(&rest[marker.len()..inner_end], resolve_user);
+    Some((Cow::Owned(inner), inner_end + marker.len()))
 }
 
 /// For emphasis opening with `marker` at the start of `text`, the byte offset of the closing

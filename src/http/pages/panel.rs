@@ -124,7 +124,30 @@ fn card_markup(key: &JiraIssueKey, card: &PanelCard) -> Markup {
     }
 }
 
+/// A card's linked record: facts, status, preview, mirror counts, failures and actions.
 fn linked(card: &PanelCard, link: &LinkedRecord) -> Markup {
+    html! {
+        (link_facts(card, link))
+        @if let Some(reason) = &link.status.not_written {
+            p.banner.warning { "Status not written: " (reason) }
+        }
+        (preview_table(link))
+        (sync_summary(card, link))
+        @if !link.failures.is_empty() {
+            (failures_banner(card, link))
+        }
+        (link_actions(card, link))
+        @if !link.unlink.allowed {
+            p.note.unlink-note {
+                strong { "Unlink is not available. " }
+                (sentence(link.unlink.reason.as_deref().unwrap_or("this link is managed by the scheduler")))
+            }
+        }
+    }
+}
+
+/// The record, how and when it was linked, and where status sync stands.
+fn link_facts(card: &PanelCard, link: &LinkedRecord) -> Markup {
     let status = &link.status;
     html! {
         dl.facts.compact {
@@ -154,9 +177,12 @@ fn linked(card: &PanelCard, link: &LinkedRecord) -> Markup {
                 }
             }
         }
-        @if let Some(reason) = &status.not_written {
-            p.banner.warning { "Status not written: " (reason) }
-        }
+    }
+}
+
+/// The record's preview fields and values.
+fn preview_table(link: &LinkedRecord) -> Markup {
+    html! {
         table.preview {
             caption { "Preview" }
             tbody {
@@ -165,6 +191,12 @@ fn linked(card: &PanelCard, link: &LinkedRecord) -> Markup {
                 }
             }
         }
+    }
+}
+
+/// When the values were read and, for synchronised items, what was mirrored.
+fn sync_summary(card: &PanelCard, link: &LinkedRecord) -> Markup {
+    html! {
         p.muted.small {
             @if let Some(at) = link.refreshed_at { "Values read " (when(at)) ". " }
             @if card.mode.synchronises() {
@@ -173,26 +205,36 @@ fn linked(card: &PanelCard, link: &LinkedRecord) -> Markup {
                 "."
             }
         }
-        @if !link.failures.is_empty() {
-            div.banner.error.failures {
-                p { strong { "Failures" } }
-                ul {
-                    @for f in &link.failures {
-                        li {
-                            strong { (operation_label(&f.operation)) } ": " (f.error)
-                            " (" (when(f.at)) ") — "
-                            @if f.will_retry { "will retry" } @else { "needs attention" }
-                        }
-                    }
-                }
-                p {
-                    a href=(format!("/admin/items/{}#dead-letters", card.item_id)) {
-                        "Retry or dismiss on the item's dead-letter list"
-                        (hidden(&format!(" ({})", card.item_name)))
+    }
+}
+
+/// The link's failures, and the way to the item's dead-letter list.
+fn failures_banner(card: &PanelCard, link: &LinkedRecord) -> Markup {
+    html! {
+        div.banner.error.failures {
+            p { strong { "Failures" } }
+            ul {
+                @for f in &link.failures {
+                    li {
+                        strong { (operation_label(&f.operation)) } ": " (f.error)
+                        " (" (when(f.at)) ") — "
+                        @if f.will_retry { "will retry" } @else { "needs attention" }
                     }
                 }
             }
+            p {
+                a href=(format!("/admin/items/{}#dead-letters", card.item_id)) {
+                    "Retry or dismiss on the item's dead-letter list"
+                    (hidden(&format!(" ({})", card.item_name)))
+                }
+            }
         }
+    }
+}
+
+/// Open in Salesforce, Refresh, Unlink when allowed, and the link's history.
+fn link_actions(card: &PanelCard, link: &LinkedRecord) -> Markup {
+    html! {
         div.card-actions {
             @if let Some(url) = &link.open_url {
                 a.button href=(url) target="_blank" rel="noopener noreferrer" {
@@ -208,12 +250,6 @@ fn linked(card: &PanelCard, link: &LinkedRecord) -> Markup {
                 }
             }
             a.button.subtle href=(format!("/admin/links/{}", link.link_id)) { "Link history" }
-        }
-        @if !link.unlink.allowed {
-            p.note.unlink-note {
-                strong { "Unlink is not available. " }
-                (sentence(link.unlink.reason.as_deref().unwrap_or("this link is managed by the scheduler")))
-            }
         }
     }
 }

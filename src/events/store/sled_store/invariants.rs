@@ -27,7 +27,7 @@ use tracing::{error, info};
 
 use super::{keys, views};
 use crate::events::store::append::{ChainTip, StreamHead};
-use crate::events::store::{RawEvent, StoreError, ZERO_HASH};
+use crate::events::store::{RawEvent, StoreError, StreamId, ZERO_HASH};
 
 /// What the check found on a sound log.
 #[derive(Debug, Clone, Copy)]
@@ -53,8 +53,26 @@ fn storage(e: sled::Error) -> StoreError {
 pub(super) fn check(db: &sled::Db, log: &sled::Tree) -> Result<OpenSummary, StoreError> {
     let started = Instant::now();
     check_format(log)?;
+    let head = contiguous_head(log)?;
+    let tip = chain_tip(log, head)?;
+    let streams = check_heads(log, head)?;
+    let views = check_views(db, head)?;
+    info!(
+        head,
+        streams,
+        views,
+        millis = started.elapsed().as_millis() as u64,
+        "event store invariants hold"
+    );
+    Ok(OpenSummary {
+        tip,
+        streams,
+        views,
+    })
+}
 
-    // 1. Contiguous E keys, looking at keys only.
+/// Check 1: the `E` keys are exactly `1..=head`, looking at keys only; returns the head.
+fn contiguous_head(log: &sled::Tree) -> Result<u64, StoreError> {
     let mut head = 0u64;
     for key in log.scan_prefix([keys::EVENT]).keys() {
         let key = key.map_err(storage)?;
@@ -73,40 +91,45 @@ pub(super) fn check(db: &sled::Db, log: &sled::Tree) -> Result<OpenSummary, Stor
             }
         }
     }
+    Ok(head)
+}
 
-    // 2. The chain tip.
-    let tip = if head == 0 {
-        ChainTip {
+/// Check 2, the chain tip: the last record decodes, says it is `head` and matches its hash.
+fn chain_tip(log: &sled::Tree, head: u64) -> Result<ChainTip, StoreError> {
+    if head == 0 {
+        return Ok(ChainTip {
             head: 0,
             last_hash: ZERO_HASH,
             last_recorded_at_micros: 0,
-        }
-    } else {
-        let bytes = log
-            .get(keys::event_key(head))
-            .map_err(storage)?
-            .ok_or_else(|| violation(format!("last event seq {head} vanished during the check")))?;
-        let last = RawEvent::decode(&bytes)
-            .map_err(|e| violation(format!("last event seq {head}: {e}")))?;
-        if last.seq != head {
-            return Err(violation(format!(
-                "event stored under seq {head} says it is seq {}",
-                last.seq
-            )));
-        }
-        if !last.hash_is_valid() {
-            return Err(violation(format!(
-                "last event seq {head} does not match its hash"
-            )));
-        }
-        ChainTip {
-            head,
-            last_hash: last.hash,
-            last_recorded_at_micros: last.recorded_at_micros,
-        }
-    };
+        });
+    }
+    let bytes = log
+        .get(keys::event_key(head))
+        .map_err(storage)?
+        .ok_or_else(|| violation(format!("last event seq {head} vanished during the check")))?;
+    let last =
+        RawEvent::decode(&bytes).map_err(|e| violation(format!("last event seq {head}: {e}")))?;
+    if last.seq != head {
+        return Err(violation(format!(
+            "event stored under seq {head} says it is seq {}",
+            last.seq
+        )));
+    }
+    if !last.hash_is_valid() {
+        return Err(violation(format!(
+            "last event seq {head} does not match its hash"
+        )));
+    }
+    Ok(ChainTip {
+        head,
+        last_hash: last.hash,
+        last_recorded_at_micros: last.recorded_at_micros,
+    })
+}
 
-    // 3. Heads agree with the stream index.
+/// Check 3: every head agrees with its stream's last index entry and points at or below the log
+/// head; returns the number of streams.
+fn check_heads(log: &sled::Tree, head: u64) -> Result<u64, StoreError> {
     let mut streams = 0u64;
     for entry in log.scan_prefix([keys::HEAD]) {
         let (key, value) = entry.map_err(storage)?;
@@ -114,57 +137,59 @@ pub(super) fn check(db: &sled::Db, log: &sled::Tree) -> Result<OpenSummary, Stor
             .ok_or_else(|| violation(format!("malformed head key {}", hex::encode(&key))))?;
         let recorded = StreamHead::decode(&value)
             .ok_or_else(|| violation(format!("undecodable head record for stream {stream}")))?;
-        let last_index = log
-            .scan_prefix(keys::stream_prefix(&stream))
-            .next_back()
-            .transpose()
-            .map_err(storage)?;
-        let Some((index_key, index_value)) = last_index else {
-            return Err(violation(format!(
-                "stream {stream} has a head (version {}) but no index entries",
-                recorded.version
-            )));
-        };
-        let indexed_version = keys::decode_stream_key(&index_key).map(|(_, v)| v);
-        let indexed_seq = keys::decode_u64(&index_value);
-        if indexed_version != Some(recorded.version) || indexed_seq != Some(recorded.last_seq) {
-            return Err(violation(format!(
-                "stream {stream}: head says version {} at seq {}, index says {:?} at {:?}",
-                recorded.version, recorded.last_seq, indexed_version, indexed_seq
-            )));
-        }
-        if recorded.last_seq > head {
-            return Err(violation(format!(
-                "stream {stream}: head points at seq {}, beyond the log head {head}",
-                recorded.last_seq
-            )));
-        }
+        check_head(log, head, &stream, recorded)?;
         streams += 1;
     }
+    Ok(streams)
+}
 
-    // 4. View checkpoints.
-    let mut view_count = 0u64;
+/// One stream's head against the last entry of its index and the log head.
+fn check_head(
+    log: &sled::Tree,
+    head: u64,
+    stream: &StreamId,
+    recorded: StreamHead,
+) -> Result<(), StoreError> {
+    let last_index = log
+        .scan_prefix(keys::stream_prefix(stream))
+        .next_back()
+        .transpose()
+        .map_err(storage)?;
+    let Some((index_key, index_value)) = last_index else {
+        return Err(violation(format!(
+            "stream {stream} has a head (version {}) but no index entries",
+            recorded.version
+        )));
+    };
+    let indexed_version = keys::decode_stream_key(&index_key).map(|(_, v)| v);
+    let indexed_seq = keys::decode_u64(&index_value);
+    if indexed_version != Some(recorded.version) || indexed_seq != Some(recorded.last_seq) {
+        return Err(violation(format!(
+            "stream {stream}: head says version {} at seq {}, index says {:?} at {:?}",
+            recorded.version, recorded.last_seq, indexed_version, indexed_seq
+        )));
+    }
+    if recorded.last_seq > head {
+        return Err(violation(format!(
+            "stream {stream}: head points at seq {}, beyond the log head {head}",
+            recorded.last_seq
+        )));
+    }
+    Ok(())
+}
+
+/// Check 4: every view checkpoint is at or below the log head; returns the number of views.
+fn check_views(db: &sled::Db, head: u64) -> Result<u64, StoreError> {
+    let mut checked = 0u64;
     for (name, checkpoint) in views::all_checkpoints(db)? {
         if checkpoint > head {
             return Err(violation(format!(
                 "view {name}: checkpoint {checkpoint} is beyond the log head {head}"
             )));
         }
-        view_count += 1;
+        checked += 1;
     }
-
-    info!(
-        head,
-        streams,
-        views = view_count,
-        millis = started.elapsed().as_millis() as u64,
-        "event store invariants hold"
-    );
-    Ok(OpenSummary {
-        tip,
-        streams,
-        views: view_count,
-    })
+    Ok(checked)
 }
 
 /// Writes the format marker on a new store, checks it on an existing one.

@@ -136,6 +136,7 @@ pub fn reset_views(dir: &Path) -> Result<Vec<String>, StoreError> {
     Ok(dropped)
 }
 
+/// Copies records from seq 1 for as long as each one checks out, whole appends only.
 fn copy_prefix(src: &sled::Tree, dst: &sled::Tree) -> Result<SalvageReport, StoreError> {
     let mut copy = Copy {
         dst,
@@ -166,24 +167,7 @@ fn copy_prefix(src: &sled::Tree, dst: &sled::Tree) -> Result<SalvageReport, Stor
                 continue;
             }
         };
-        // The original append's outcome, from the source's idempotency record if it is sound;
-        // otherwise the event alone (a retry of that append will then be refused, not doubled).
-        let outcome = src
-            .get(keys::dedupe_key(&record.event_id))
-            .ok()
-            .flatten()
-            .and_then(|v| DedupeEntry::decode(&v))
-            .filter(|d| {
-                d.seq == record.seq
-                    && d.stream == record.stream
-                    && (d.outcome.first_seq..=d.outcome.last_seq).contains(&record.seq)
-            })
-            .map(|d| d.outcome)
-            .unwrap_or(AppendOutcome {
-                first_seq: record.seq,
-                last_seq: record.seq,
-                version: record.version,
-            });
+        let outcome = original_outcome(src, &record);
         versions.insert(record.stream.clone(), record.version);
         prev_hash = record.hash;
         prev_time = record.recorded_at_micros;
@@ -194,10 +178,8 @@ fn copy_prefix(src: &sled::Tree, dst: &sled::Tree) -> Result<SalvageReport, Stor
             copy.commit_pending()?;
         }
     }
-    // An append cut by the damage is left out whole: a salvaged log keeps all-or-nothing.
-    if let Some((first, _, _)) = copy.pending.first() {
-        let first = first.seq;
-        left_behind += copy.pending.len() as u64;
+    if let Some((first, dropped)) = copy.drop_incomplete() {
+        left_behind += dropped;
         let why = format!(
             "the append starting at seq {first} is incomplete ({})",
             stopped_at
@@ -207,7 +189,6 @@ fn copy_prefix(src: &sled::Tree, dst: &sled::Tree) -> Result<SalvageReport, Stor
                 ))
         );
         stopped_at = Some((first, why));
-        copy.pending.clear();
     }
     copy.finish()?;
     Ok(SalvageReport {
@@ -216,6 +197,26 @@ fn copy_prefix(src: &sled::Tree, dst: &sled::Tree) -> Result<SalvageReport, Stor
         stopped_at,
         left_behind,
     })
+}
+
+/// The original append's outcome, from the source's idempotency record if it is sound;
+/// otherwise the event alone (a retry of that append will then be refused, not doubled).
+fn original_outcome(src: &sled::Tree, record: &RawEvent) -> AppendOutcome {
+    src.get(keys::dedupe_key(&record.event_id))
+        .ok()
+        .flatten()
+        .and_then(|v| DedupeEntry::decode(&v))
+        .filter(|d| {
+            d.seq == record.seq
+                && d.stream == record.stream
+                && (d.outcome.first_seq..=d.outcome.last_seq).contains(&record.seq)
+        })
+        .map(|d| d.outcome)
+        .unwrap_or(AppendOutcome {
+            first_seq: record.seq,
+            last_seq: record.seq,
+            version: record.version,
+        })
 }
 
 /// The target side of the copy: whole appends only.
@@ -230,6 +231,7 @@ struct Copy<'a> {
 }
 
 impl Copy<'_> {
+    /// Adds the completed append to the batch, writing the batch once it is full.
     fn commit_pending(&mut self) -> Result<(), StoreError> {
         for (record, value, outcome) in self.pending.drain(..) {
             self.batch.insert(&keys::event_key(record.seq), value);
@@ -263,6 +265,16 @@ impl Copy<'_> {
         Ok(())
     }
 
+    /// Leaves out an append cut by the damage, whole: a salvaged log keeps all-or-nothing.
+    /// Returns its first seq and how many of its events were dropped, if there was one.
+    fn drop_incomplete(&mut self) -> Option<(u64, u64)> {
+        let first = self.pending.first()?.0.seq;
+        let dropped = self.pending.len() as u64;
+        self.pending.clear();
+        Some((first, dropped))
+    }
+
+    /// Writes the stream heads and whatever is left in the batch.
     fn finish(&mut self) -> Result<(), StoreError> {
         for (stream, head) in &self.heads {
             self.batch.insert(keys::head_key(stream), &head.encode());

@@ -32,11 +32,14 @@ use crate::events::store::append::{
     self, AppendState, ChainTip, DedupeEntry, Planned, PreparedAppend, StreamHead,
 };
 use crate::events::store::{
-    AppendOutcome, StoreError, StoreMetrics, StreamId, WriteFault, WriterHealth,
+    AppendOutcome, RawEvent, StoreError, StoreMetrics, StreamId, WriteFault, WriterHealth,
 };
 
 /// What a caller gets back: the outcome, and whether it was an idempotent replay.
 pub(super) type AppendReply = Result<(AppendOutcome, bool), StoreError>;
+
+/// A caller's reply channel and the answer it gets once its group commit settles.
+type Answer = (oneshot::Sender<AppendReply>, AppendReply);
 
 /// A request to the writer.
 pub(super) enum Command {
@@ -153,104 +156,16 @@ impl Writer {
     /// failed (the writer is then poisoned).
     fn commit(&mut self, appends: Vec<(PreparedAppend, oneshot::Sender<AppendReply>)>) -> bool {
         let requests = appends.len();
-        let mut overlay = Overlay {
-            log: &self.log,
-            heads: HashMap::new(),
-            dedupe: HashMap::new(),
-        };
         let mut tip = self.tip;
-        let now = tip.commit_time();
-        let mut batch = sled::Batch::default();
-        let mut replies = Vec::with_capacity(requests);
-        for (req, reply) in appends {
-            let result = match append::plan(&mut overlay, &mut tip, now, &req) {
-                Ok(Planned::Write {
-                    records,
-                    outcome,
-                    head,
-                }) => {
-                    for record in &records {
-                        let dedupe = DedupeEntry {
-                            seq: record.seq,
-                            stream: req.stream.clone(),
-                            outcome,
-                        };
-                        batch.insert(&keys::event_key(record.seq), record.encode());
-                        batch.insert(
-                            keys::stream_key(&req.stream, record.version),
-                            &record.seq.to_be_bytes(),
-                        );
-                        batch.insert(&keys::dedupe_key(&record.event_id), dedupe.encode());
-                        overlay.dedupe.insert(record.event_id, dedupe);
-                    }
-                    batch.insert(keys::head_key(&req.stream), &head.encode());
-                    overlay.heads.insert(req.stream.clone(), head);
-                    Ok((outcome, false))
-                }
-                Ok(Planned::AlreadyApplied(outcome)) => Ok((outcome, true)),
-                Err(e) => Err(e),
-            };
-            replies.push((reply, result));
-        }
-
-        let committed_before = self.tip.head;
+        let (batch, mut replies) = self.plan_group(appends, &mut tip);
         let mut healthy = true;
-        if tip.head != committed_before {
+        if tip.head != self.tip.head {
             let started = Instant::now();
-            let injected = self.fault.as_ref().and_then(WriteFault::armed);
-            let written = match injected {
-                Some(cause) => Err(StoreError::io(
-                    "applying a group commit",
-                    std::io::Error::other(cause),
-                )),
-                None => Ok(()),
-            }
-            .and_then(|()| {
-                self.log
-                    .apply_batch(batch)
-                    .map_err(|e| StoreError::storage("applying a group commit", e))
-            })
-            .and_then(|()| {
-                self.log
-                    .flush()
-                    .map_err(|e| StoreError::storage("flushing a group commit", e))
-            })
-            .and_then(|bytes| match &mut self.disk_sync {
-                Some(sync) => sync
-                    .sync()
-                    .map(|()| bytes)
-                    .map_err(|e| StoreError::io("syncing a group commit to disk", e)),
-                None => Ok(bytes),
-            });
-            match written {
-                Ok(bytes) => {
-                    let events = tip.head - committed_before;
-                    self.tip = tip;
-                    self.committed.store(tip.head, Ordering::Release);
-                    self.head_tx.send_replace(tip.head);
-                    if let Some(m) = &self.metrics {
-                        m.observe_commit(requests, events, tip.head);
-                    }
-                    debug!(
-                        requests,
-                        events,
-                        head = tip.head,
-                        flushed_bytes = bytes,
-                        micros = started.elapsed().as_micros() as u64,
-                        "group commit"
-                    );
-                }
+            match self.write_durably(batch) {
+                Ok(bytes) => self.publish(tip, requests, bytes, started),
                 Err(e) => {
-                    error!(error = %e, head = committed_before, "group commit failed; writer stops accepting appends");
-                    self.health.fail(e.to_string());
+                    self.fail_group(e, &mut replies);
                     healthy = false;
-                    // Anything that relied on this batch (including replays of ids first seen
-                    // in it) shares its fate; conflicts and replays of older appends stand.
-                    for (_, result) in &mut replies {
-                        if matches!(result, Ok((o, _)) if o.last_seq > committed_before) {
-                            *result = Err(e.clone());
-                        }
-                    }
                 }
             }
         }
@@ -260,6 +175,102 @@ impl Writer {
         }
         healthy
     }
+
+    /// Plans the group's appends in arrival order into one batch, advancing `tip`; returns the
+    /// batch and each caller's answer for when it is durable.
+    fn plan_group(
+        &self,
+        appends: Vec<(PreparedAppend, oneshot::Sender<AppendReply>)>,
+        tip: &mut ChainTip,
+    ) -> (sled::Batch, Vec<Answer>) {
+        let mut overlay = Overlay {
+            log: &self.log,
+            heads: HashMap::new(),
+            dedupe: HashMap::new(),
+        };
+        let now = tip.commit_time();
+        let mut batch = sled::Batch::default();
+        let mut replies = Vec::with_capacity(appends.len());
+        for (req, reply) in appends {
+            let result = match append::plan(&mut overlay, tip, now, &req) {
+                Ok(Planned::Write {
+                    records,
+                    outcome,
+                    head,
+                }) => {
+                    overlay.stage(&mut batch, &req.stream, &records, outcome, head);
+                    Ok((outcome, false))
+                }
+                Ok(Planned::AlreadyApplied(outcome)) => Ok((outcome, true)),
+                Err(e) => Err(e),
+            };
+            replies.push((reply, result));
+        }
+        (batch, replies)
+    }
+
+    /// Writes the batch atomically, flushes it and syncs it to disk (unless a write fault is
+    /// injected); returns the bytes sled flushed.
+    fn write_durably(&mut self, batch: sled::Batch) -> Result<usize, StoreError> {
+        let injected = self.fault.as_ref().and_then(WriteFault::armed);
+        match injected {
+            Some(cause) => Err(StoreError::io(
+                "applying a group commit",
+                std::io::Error::other(cause),
+            )),
+            None => Ok(()),
+        }
+        .and_then(|()| {
+            self.log
+                .apply_batch(batch)
+                .map_err(|e| StoreError::storage("applying a group commit", e))
+        })
+        .and_then(|()| {
+            self.log
+                .flush()
+                .map_err(|e| StoreError::storage("flushing a group commit", e))
+        })
+        .and_then(|bytes| match &mut self.disk_sync {
+            Some(sync) => sync
+                .sync()
+                .map(|()| bytes)
+                .map_err(|e| StoreError::io("syncing a group commit to disk", e)),
+            None => Ok(bytes),
+        })
+    }
+
+    /// Moves the durable tip to `tip` and publishes the new head to readers and subscribers.
+    fn publish(&mut self, tip: ChainTip, requests: usize, bytes: usize, started: Instant) {
+        let events = tip.head - self.tip.head;
+        self.tip = tip;
+        self.committed.store(tip.head, Ordering::Release);
+        self.head_tx.send_replace(tip.head);
+        if let Some(m) = &self.metrics {
+            m.observe_commit(requests, events, tip.head);
+        }
+        debug!(
+            requests,
+            events,
+            head = tip.head,
+            flushed_bytes = bytes,
+            micros = started.elapsed().as_micros() as u64,
+            "group commit"
+        );
+    }
+
+    /// Records why the group could not be made durable and fails the answers that relied on it.
+    fn fail_group(&self, e: StoreError, replies: &mut [Answer]) {
+        let committed_before = self.tip.head;
+        error!(error = %e, head = committed_before, "group commit failed; writer stops accepting appends");
+        self.health.fail(e.to_string());
+        // Anything that relied on this batch (including replays of ids first seen in it) shares
+        // its fate; conflicts and replays of older appends stand.
+        for (_, result) in replies {
+            if matches!(result, Ok((o, _)) if o.last_seq > committed_before) {
+                *result = Err(e.clone());
+            }
+        }
+    }
 }
 
 /// Committed state (read from the tree) plus what this group commit has planned so far.
@@ -267,6 +278,36 @@ struct Overlay<'a> {
     log: &'a sled::Tree,
     heads: HashMap<StreamId, StreamHead>,
     dedupe: HashMap<Uuid, DedupeEntry>,
+}
+
+impl Overlay<'_> {
+    /// Adds one planned append to the batch: its records, index and idempotency entries and
+    /// the stream's new head, which later requests of the group then see.
+    fn stage(
+        &mut self,
+        batch: &mut sled::Batch,
+        stream: &StreamId,
+        records: &[RawEvent],
+        outcome: AppendOutcome,
+        head: StreamHead,
+    ) {
+        for record in records {
+            let dedupe = DedupeEntry {
+                seq: record.seq,
+                stream: stream.clone(),
+                outcome,
+            };
+            batch.insert(&keys::event_key(record.seq), record.encode());
+            batch.insert(
+                keys::stream_key(stream, record.version),
+                &record.seq.to_be_bytes(),
+            );
+            batch.insert(&keys::dedupe_key(&record.event_id), dedupe.encode());
+            self.dedupe.insert(record.event_id, dedupe);
+        }
+        batch.insert(keys::head_key(stream), &head.encode());
+        self.heads.insert(stream.clone(), head);
+    }
 }
 
 impl AppendState for Overlay<'_> {
