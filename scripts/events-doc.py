@@ -22,6 +22,7 @@ DESCRIPTIONS = {
     "link.comment_updated": "An edited comment was mirrored onto its pair.",
     "link.attachment_paired": "A file now exists on both sides.",
     "link.attachment_skipped": "A file was not copied, with the reason (over the ceiling, over Jira's upload limit).",
+    "link.issue_read": "The linked issue was read and everything it showed was handled, as of its `updated` time (recorded only when that time moved and no step must be retried). The Jira sweep skips an issue no newer than this, so an issue seen again only because the sweep's window overlaps costs no call.",
     "link.note_written": "The link note (issue key, URL, item name, manual or automatic) now stands on the Salesforce record.",
     "link.sync_failed": "An operation failed; `will_retry` says whether a retry can succeed and `next_retry_at` when it is due. Failures appear on the item's attention list and the card until the operation next succeeds.",
     "link.failure_dismissed": "An admin dismissed a failure from the item's dead-letter list; it no longer needs attention and is not retried.",

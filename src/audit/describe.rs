@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::domain::fields::FieldReason;
 use crate::domain::link::events::{
     AttachmentPaired, AttachmentSkipped, CommentPaired, CommentUpdated, FailureDismissed,
-    FieldInStep, FieldPulled, FieldPushed, LinkEvent, LinkNoteWritten, LinkOrigin, Linked,
-    RecordObserved, RemoteOperation, RemoteWriteIntended, RemoteWriteSettled,
+    FieldInStep, FieldPulled, FieldPushed, IssueRead, LinkEvent, LinkNoteWritten, LinkOrigin,
+    Linked, RecordObserved, RemoteOperation, RemoteWriteIntended, RemoteWriteSettled,
     RemoteWriteUnconfirmed, SalesforceCommentKind, Settlement, StatusNotWritten, StatusReason,
     StatusWon, SyncFailed, Trigger, Unlinked,
 };
@@ -107,6 +107,7 @@ fn describe_link(event: &LinkEvent) -> Description {
         LinkEvent::AttachmentPaired(e) => attachment_paired(e),
         LinkEvent::AttachmentSkipped(e) => attachment_skipped(e),
         LinkEvent::LinkNoteWritten(e) => link_note_written(e),
+        LinkEvent::IssueRead(e) => issue_read(e),
         LinkEvent::SyncFailed(e) => sync_failed(e),
         LinkEvent::FailureDismissed(e) => failure_dismissed(e),
         LinkEvent::RemoteWriteIntended(e) => remote_write_intended(e),
@@ -318,6 +319,19 @@ fn link_note_written(e: &LinkNoteWritten) -> Description {
             "Wrote the link note on the Salesforce record ({} {})",
             comment_surface(e.kind),
             e.salesforce_id
+        ),
+        why: None,
+    }
+}
+
+/// The issue read and handled as of its `updated`.
+fn issue_read(e: &IssueRead) -> Description {
+    Description {
+        side: Some(Side::Jira),
+        summary: format!(
+            "Read the Jira issue as of its update at {} ({}); nothing older is read again",
+            e.updated.to_rfc3339(),
+            trigger_text(e.trigger)
         ),
         why: None,
     }

@@ -55,6 +55,26 @@ pub fn records_window(
     }
 }
 
+/// Where the Jira sweep starts (`updated >=`). Jira's search index shows a change a little
+/// after it happened (`lag`), so the sweep reaches back an overlap before the Jira watermark —
+/// until a sweep has run an overlap and the lag after it, when nothing older can still appear
+/// and it starts at the watermark itself (issues read again there cost nothing: each link
+/// remembers the `updated` it handled). With no watermark yet, it starts an overlap before the
+/// item was defined.
+pub fn jira_sweep_since(
+    stamp: Option<DateTime<Utc>>,
+    read_at: Option<DateTime<Utc>>,
+    defined_at: DateTime<Utc>,
+    overlap: Duration,
+    lag: Duration,
+) -> DateTime<Utc> {
+    match (stamp, read_at) {
+        (Some(stamp), Some(read)) if read >= stamp + overlap + lag => stamp,
+        (Some(stamp), _) => stamp - overlap,
+        (None, _) => defined_at - overlap,
+    }
+}
+
 /// The records watermark after a run that read `records` (oldest first, as `(Id, stamp)`): it
 /// moves to the newest record handled in order and stops before the first one left unhandled.
 pub fn advance_records(
@@ -77,14 +97,18 @@ pub fn advance_records(
     (stamp, last_id)
 }
 
-/// A comments or files watermark after a run that read `items` (each `(record, created)`):
-/// the newest created, unless an item belongs to a record left unhandled, which holds it.
+/// A comments or files watermark after a run that read `items` (each `(record, created)`, the
+/// rows on the item's records) out of org-wide rows whose newest was created `newest_read`:
+/// the newest of either — rows on other objects' records move it too, so an object that rarely
+/// gets posts or files does not re-read the org's activity every run — unless an item belongs
+/// to a record left unhandled, which holds it where it was.
 pub fn advance_feed<'a>(
     mark: Option<DateTime<Utc>>,
     items: impl IntoIterator<Item = (&'a SalesforceId, DateTime<Utc>)>,
+    newest_read: Option<DateTime<Utc>>,
     unhandled: &BTreeSet<SalesforceId>,
 ) -> Option<DateTime<Utc>> {
-    let mut newest = None;
+    let mut newest = newest_read;
     for (record, created) in items {
         if unhandled.contains(record) {
             return mark;

@@ -14,8 +14,8 @@ use uuid::Uuid;
 
 use super::ids::{ItemId, JiraIssueKey, SalesforceId};
 use events::{
-    LinkEvent, LinkOrigin, Linked, RecordObserved, RemoteWriteIntended, SyncFailed, Trigger,
-    Unlinked,
+    LinkEvent, LinkOrigin, Linked, RecordObserved, RemoteOperation, RemoteWriteIntended,
+    SyncFailed, Trigger, Unlinked,
 };
 
 /// The facts of a live link.
@@ -120,6 +120,12 @@ pub struct LinkState {
     pub unconfirmed_attempts: BTreeMap<Uuid, chrono::DateTime<chrono::Utc>>,
     /// The latest failure per operation, cleared when that operation next succeeds.
     pub failures: BTreeMap<String, SyncFailed>,
+    /// The issue's `updated` when it was last read and handled: a sweep that finds it no newer
+    /// has nothing to do.
+    pub issue_read: Option<chrono::DateTime<chrono::Utc>>,
+    /// Jira comments sfjira itself wrote that pair with nothing (notes about files): known, so
+    /// a look at the issue's comments need not read their properties to recognise them.
+    pub own_jira_comments: BTreeSet<String>,
 }
 
 impl LinkState {
@@ -241,6 +247,7 @@ pub fn evolve(mut state: LinkState, event: &LinkEvent) -> LinkState {
             state.skipped.insert(e.source_id.clone());
         }
         LinkEvent::LinkNoteWritten(_) => state.note_written = true,
+        LinkEvent::IssueRead(e) => state.issue_read = state.issue_read.max(Some(e.updated)),
         LinkEvent::SyncFailed(e) => {
             state.failures.insert(e.operation.clone(), e.clone());
         }
@@ -254,7 +261,11 @@ pub fn evolve(mut state: LinkState, event: &LinkEvent) -> LinkState {
             }
         }
         LinkEvent::RemoteWriteSettled(e) => {
-            state.open_intents.remove(&e.intent_id);
+            let intent = state.open_intents.remove(&e.intent_id);
+            let comment = intent.filter(|i| i.operation == RemoteOperation::CreateJiraComment);
+            if let (Some(_), Some(id)) = (comment, e.outcome.remote_id()) {
+                state.own_jira_comments.insert(id.to_string());
+            }
             state.unconfirmed_attempts.remove(&e.intent_id);
         }
     }

@@ -217,6 +217,30 @@ fn same_object(record: &SalesforceId, key_prefix: Option<&str>) -> bool {
     key_prefix.is_none_or(|p| record.key_prefix() == p)
 }
 
+/// What a feed read found on the item's records, and the newest `CreatedDate` of every row it
+/// read (on any object's records): how far the feed was read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedRead<T> {
+    /// What is on the item's records, oldest first.
+    pub found: Vec<T>,
+    /// The newest row read, matching or not.
+    pub newest_read: Option<DateTime<Utc>>,
+}
+
+impl<T> Default for FeedRead<T> {
+    fn default() -> Self {
+        Self {
+            found: Vec::new(),
+            newest_read: None,
+        }
+    }
+}
+
+/// The newest `CreatedDate` among `rows`.
+fn newest_created(rows: &[Record]) -> Option<DateTime<Utc>> {
+    rows.iter().filter_map(created).max()
+}
+
 /// New comments of the object (or of one record), oldest first: CaseComment for Cases, plus
 /// feed posts and replies for feed-enabled objects; replies carry their parent post.
 pub async fn comments(
@@ -225,19 +249,24 @@ pub async fn comments(
     feed_enabled: bool,
     key_prefix: Option<&str>,
     scope: Scope<'_>,
-) -> Result<Vec<FoundComment>, SyncError> {
+) -> Result<FeedRead<FoundComment>, SyncError> {
     let mut found = Vec::new();
+    let mut newest_read = None;
     if model == CommentModel::CaseComment {
-        found.extend(case_comments(sf, key_prefix, &scope).await?);
+        let (comments, newest) = case_comments(sf, key_prefix, &scope).await?;
+        found.extend(comments);
+        newest_read = newest_read.max(newest);
     }
     if feed_enabled && model != CommentModel::Unsupported {
-        let (posts, mut parents) = feed_posts(sf, key_prefix, &scope).await?;
+        let (posts, mut parents, newest) = feed_posts(sf, key_prefix, &scope).await?;
         found.extend(posts);
+        newest_read = newest_read.max(newest);
         let soql = format!(
             "SELECT Id, FeedItemId, ParentId, CommentBody, CreatedDate, CreatedBy.Name FROM FeedComment{} ORDER BY CreatedDate ASC, Id ASC",
             scope_clause(&scope, "ParentId")
         );
         let replies = sf.query(&soql).await?;
+        newest_read = newest_read.max(newest_created(&replies));
         read_missing_parents(sf, &replies, &mut parents).await?;
         found.extend(
             replies
@@ -246,21 +275,23 @@ pub async fn comments(
         );
     }
     found.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
-    Ok(found)
+    Ok(FeedRead { found, newest_read })
 }
 
-/// CaseComments in scope on records of the object.
+/// CaseComments in scope on records of the object, and the newest row read.
 async fn case_comments(
     sf: &SalesforceClient,
     key_prefix: Option<&str>,
     scope: &Scope<'_>,
-) -> Result<Vec<FoundComment>, SyncError> {
+) -> Result<(Vec<FoundComment>, Option<DateTime<Utc>>), SyncError> {
     let soql = format!(
         "SELECT Id, ParentId, CommentBody, CreatedDate, CreatedBy.Name FROM CaseComment{} ORDER BY CreatedDate ASC, Id ASC",
         scope_clause(scope, "ParentId")
     );
     let mut found = Vec::new();
-    for row in sf.query(&soql).await? {
+    let rows = sf.query(&soql).await?;
+    let newest = newest_created(&rows);
+    for row in rows {
         let (Some(cid), Some(parent), Some(at)) =
             (id(&row, "Id"), id(&row, "ParentId"), created(&row))
         else {
@@ -278,23 +309,33 @@ async fn case_comments(
             });
         }
     }
-    Ok(found)
+    Ok((found, newest))
 }
 
 /// Feed posts in scope: the text posts on records of the object, and every post read (of any
-/// type or object) as a parent its replies can name.
+/// type or object) as a parent its replies can name, and the newest post read.
+#[allow(clippy::type_complexity)]
 async fn feed_posts(
     sf: &SalesforceClient,
     key_prefix: Option<&str>,
     scope: &Scope<'_>,
-) -> Result<(Vec<FoundComment>, BTreeMap<SalesforceId, ParentComment>), SyncError> {
+) -> Result<
+    (
+        Vec<FoundComment>,
+        BTreeMap<SalesforceId, ParentComment>,
+        Option<DateTime<Utc>>,
+    ),
+    SyncError,
+> {
     let soql = format!(
         "SELECT Id, ParentId, Body, Type, CreatedDate, CreatedBy.Name FROM FeedItem{} ORDER BY CreatedDate ASC, Id ASC",
         scope_clause(scope, "ParentId")
     );
     let mut found = Vec::new();
     let mut posts: BTreeMap<SalesforceId, ParentComment> = BTreeMap::new();
-    for row in sf.query(&soql).await? {
+    let rows = sf.query(&soql).await?;
+    let newest = newest_created(&rows);
+    for row in rows {
         let (Some(pid), Some(parent), Some(at)) =
             (id(&row, "Id"), id(&row, "ParentId"), created(&row))
         else {
@@ -321,7 +362,7 @@ async fn feed_posts(
             });
         }
     }
-    Ok((found, posts))
+    Ok((found, posts, newest))
 }
 
 /// Reads the posts that replies answer but that were not read with the feed (older ones).
@@ -406,7 +447,7 @@ pub async fn files_since(
     sf: &SalesforceClient,
     key_prefix: Option<&str>,
     since: Option<DateTime<Utc>>,
-) -> Result<Vec<(SalesforceId, FoundFile)>, SyncError> {
+) -> Result<FeedRead<(SalesforceId, FoundFile)>, SyncError> {
     let filter = since
         .map(|t| {
             format!(
@@ -424,6 +465,7 @@ pub async fn files_since(
         .iter()
         .filter_map(version_row)
         .collect();
+    let newest_read = versions.iter().map(|v| v.created).max();
     let mut by_document: BTreeMap<SalesforceId, FoundFile> = versions
         .into_iter()
         .map(|v| (v.document_id.clone(), v))
@@ -450,7 +492,7 @@ pub async fn files_since(
     }
     by_document.clear();
     found.sort_by(|a, b| (a.1.created, &a.1.version_id).cmp(&(b.1.created, &b.1.version_id)));
-    Ok(found)
+    Ok(FeedRead { found, newest_read })
 }
 
 /// Every file (latest version) linked to one record.

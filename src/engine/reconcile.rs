@@ -26,11 +26,11 @@ use crate::actors::Reconciler;
 use crate::connectors::salesforce::{Record, SalesforceClient};
 use crate::domain::catalog::comment_model;
 use crate::domain::feeds::{
-    advance_feed, advance_records, classify, records_window, Job, LinkedRecord, RecordChange,
-    RecordsMark,
+    advance_feed, advance_records, classify, jira_sweep_since, records_window, Job, LinkedRecord,
+    RecordChange, RecordsMark,
 };
 use crate::domain::ids::{ItemId, LinkId, SalesforceId};
-use crate::domain::link::events::Trigger;
+use crate::domain::link::events::{LinkOrigin, Trigger};
 use crate::events::scheduler::{ItemOutcome, ItemRun, RunCounts, Watermarks};
 use crate::events::Meta;
 use crate::projections::admin::{self, AdminItem};
@@ -173,19 +173,29 @@ pub async fn reconcile_item(
     if definition.mode == crate::domain::item::SyncMode::TwoWay
         || definition.options.status_sync.is_some()
     {
-        let by_issue: BTreeMap<String, LinkId> = linked
+        let by_issue: BTreeMap<String, &LinkRow> = linked
             .values()
-            .map(|row| (row.issue_key.to_string(), row.link_id))
+            .map(|row| (row.issue_key.to_string(), row))
             .collect();
-        let since = watermarks
-            .jira
-            .or(Some(defined_at(&engine, item_id)?))
-            .map(|t| t - overlap);
+        let lag = Duration::seconds(engine.settings.sync.jira_search_lag_secs as i64);
+        let since = jira_sweep_since(
+            watermarks.jira,
+            watermarks.jira_read_at,
+            defined_at(&engine, item_id)?,
+            overlap,
+            lag,
+        );
         match sweep_jira(&engine, &item, since, &by_issue, meta).await {
-            Ok((swept, newest, all_handled)) => {
-                tally.add(&swept);
+            Ok(Swept {
+                outcome,
+                newest,
+                read_at,
+                all_handled,
+            }) => {
+                tally.add(&outcome);
                 if all_handled {
                     next.jira = next.jira.max(newest);
+                    next.jira_read_at = read_at.or(watermarks.jira_read_at);
                 } else {
                     tally
                         .errors
@@ -245,10 +255,10 @@ struct Feeds {
     records: Vec<Record>,
     /// Salesforce's clock when the records query answered.
     read_at: Option<DateTime<Utc>>,
-    /// New comments.
-    comments: Vec<fetch::FoundComment>,
-    /// New files, with their records.
-    files: Vec<(SalesforceId, fetch::FoundFile)>,
+    /// New comments, and how far the org-wide feed was read.
+    comments: fetch::FeedRead<fetch::FoundComment>,
+    /// New files with their records, and how far the org-wide feed was read.
+    files: fetch::FeedRead<(SalesforceId, fetch::FoundFile)>,
 }
 
 impl Feeds {
@@ -260,14 +270,14 @@ impl Feeds {
                 changes.entry(id).or_default().record = Some(record.clone());
             }
         }
-        for comment in &self.comments {
+        for comment in &self.comments.found {
             changes
                 .entry(comment.record_id.clone())
                 .or_default()
                 .comments
                 .push(comment.clone());
         }
-        for (record, file) in &self.files {
+        for (record, file) in &self.files.found {
             changes
                 .entry(record.clone())
                 .or_default()
@@ -305,13 +315,13 @@ async fn read_feeds(
         let since = minus(watermarks.comments.or(baseline), overlap);
         fetch::comments(sf, model, feed, prefix.as_deref(), Scope::Since(since)).await?
     } else {
-        Vec::new()
+        fetch::FeedRead::default()
     };
     let files = if definition.options.attachments_sync {
         let since = minus(watermarks.files.or(baseline), overlap);
         fetch::files_since(sf, prefix.as_deref(), since).await?
     } else {
-        Vec::new()
+        fetch::FeedRead::default()
     };
     Ok(Feeds {
         records,
@@ -478,37 +488,69 @@ impl Tally {
     }
 }
 
+/// Whether a swept issue can hold anything its link has not handled: it changed since the link
+/// last read it, or — never read — it changed since sfjira created it (an issue auto-created
+/// and untouched since holds only what sfjira wrote).
+fn issue_is_news(row: &LinkRow, issue: &crate::connectors::jira::Issue) -> bool {
+    let Some(updated) = issue.updated() else {
+        return true;
+    };
+    match row.issue_read {
+        Some(handled) => updated > handled,
+        None => !(row.origin == LinkOrigin::Auto && issue.created() == Some(updated)),
+    }
+}
+
+/// What a Jira sweep did.
+struct Swept {
+    /// The push work's counts.
+    outcome: WorkOutcome,
+    /// The newest `updated` seen.
+    newest: Option<DateTime<Utc>>,
+    /// Jira's clock when the search answered.
+    read_at: Option<DateTime<Utc>>,
+    /// Whether every issue found was handled.
+    all_handled: bool,
+}
+
 /// Applies Jira-side changes of the item's linked issues that no webhook brought (sfjira was
-/// down, a delivery was lost): one JQL search since the Jira watermark, then the push work of
-/// each linked issue found. Returns the counts, the newest `updated` seen, and whether every
-/// issue was handled.
+/// down, a delivery was lost): one JQL search since `since`, then the push work of each linked
+/// issue found newer than its link last handled (an issue read again only because the window
+/// overlaps costs nothing more).
 async fn sweep_jira(
     engine: &Arc<Engine>,
     item: &ItemSnapshot,
-    since: Option<DateTime<Utc>>,
-    by_issue: &BTreeMap<String, LinkId>,
+    since: DateTime<Utc>,
+    by_issue: &BTreeMap<String, &LinkRow>,
     meta: crate::events::Meta,
-) -> Result<(WorkOutcome, Option<DateTime<Utc>>, bool), SyncError> {
+) -> Result<Swept, SyncError> {
     let Some(project) = item.definition.jira_projects.first() else {
-        return Ok((WorkOutcome::default(), None, true));
+        return Ok(Swept {
+            outcome: WorkOutcome::default(),
+            newest: None,
+            read_at: None,
+            all_handled: true,
+        });
     };
     let mut jql = format!(
         "project = {}",
         crate::domain::escape::jql_quote(project.as_str())
     );
-    if let Some(since) = since {
-        jql.push_str(&format!(" AND updated >= {}", since.timestamp_millis()));
-    }
-    jql.push_str(" ORDER BY updated ASC");
-    let issues = engine
+    jql.push_str(&format!(
+        " AND updated >= {} ORDER BY updated ASC",
+        since.timestamp_millis()
+    ));
+    let (issues, read_at) = engine
         .jira()?
-        .search_jql(&jql, &["updated"], &[], None)
+        .search_jql_at(&jql, &["updated", "created"])
         .await?;
     let newest = issues.iter().filter_map(|i| i.updated()).max();
     let jobs: Vec<LinkId> = issues
         .iter()
-        .filter_map(|i| i.key.as_ref())
-        .filter_map(|k| by_issue.get(&k.to_string()).copied())
+        .filter_map(|i| {
+            let row = by_issue.get(&i.key.as_ref()?.to_string())?;
+            issue_is_news(row, i).then_some(row.link_id)
+        })
         .collect();
     let results: Vec<Result<WorkOutcome, crate::actors::LinkError>> = futures::stream::iter(jobs)
         .map(|link| {
@@ -544,7 +586,12 @@ async fn sweep_jira(
             }
         }
     }
-    Ok((total, newest, all_handled))
+    Ok(Swept {
+        outcome: total,
+        newest,
+        read_at,
+        all_handled,
+    })
 }
 
 /// The records feed's position in the run's watermarks.
@@ -561,8 +608,8 @@ fn records_mark(watermarks: &Watermarks) -> RecordsMark {
 fn advance(
     previous: &Watermarks,
     records: &[crate::connectors::salesforce::Record],
-    comments: &[fetch::FoundComment],
-    files: &[(SalesforceId, fetch::FoundFile)],
+    comments: &fetch::FeedRead<fetch::FoundComment>,
+    files: &fetch::FeedRead<(SalesforceId, fetch::FoundFile)>,
     unhandled: &BTreeSet<SalesforceId>,
 ) -> Watermarks {
     let (records, records_last_id) = advance_records(
@@ -577,12 +624,14 @@ fn advance(
         records_last_id,
         comments: advance_feed(
             previous.comments,
-            comments.iter().map(|c| (&c.record_id, c.created)),
+            comments.found.iter().map(|c| (&c.record_id, c.created)),
+            comments.newest_read,
             unhandled,
         ),
         files: advance_feed(
             previous.files,
-            files.iter().map(|(r, f)| (r, f.created)),
+            files.found.iter().map(|(r, f)| (r, f.created)),
+            files.newest_read,
             unhandled,
         ),
         ..previous.clone()

@@ -135,6 +135,7 @@ pub const EVENT_TYPES: &[&str] = &[
     "link.attachment_paired",
     "link.attachment_skipped",
     "link.note_written",
+    "link.issue_read",
     "link.sync_failed",
     "link.failure_dismissed",
     "link.remote_write_intended",

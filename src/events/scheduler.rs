@@ -88,6 +88,11 @@ pub struct Watermarks {
     /// Jira: `updated` of the last linked issue swept, for changes a webhook did not bring.
     #[serde(default)]
     pub jira: Option<DateTime<Utc>>,
+    /// When the last Jira sweep ran. Once it is an overlap (plus the search index's lag) past
+    /// the Jira watermark, nothing can still appear behind the watermark, so the next sweep
+    /// starts at the watermark itself instead of an overlap before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jira_read_at: Option<DateTime<Utc>>,
 }
 
 /// One item's part of a run.

@@ -173,6 +173,10 @@ impl Projection for AdminView {
                             comments: run.watermarks.comments.or(item.watermarks.comments),
                             files: run.watermarks.files.or(item.watermarks.files),
                             jira: run.watermarks.jira.or(item.watermarks.jira),
+                            jira_read_at: run
+                                .watermarks
+                                .jira_read_at
+                                .or(item.watermarks.jira_read_at),
                         };
                         item.latest_run = Some(row);
                         rows.put_json(&key, &item);

@@ -44,6 +44,9 @@ pub struct LinkRow {
     /// `SystemModstamp` of the record when its values were last observed.
     #[serde(default)]
     pub observed_modstamp: Option<DateTime<Utc>>,
+    /// The issue's `updated` when the link last read and handled it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issue_read: Option<DateTime<Utc>>,
 }
 
 /// Key of a link's row.
@@ -100,6 +103,7 @@ impl Projection for LinkIndex {
                     linked: true,
                     linked_at: event.recorded_at,
                     observed_modstamp: None,
+                    issue_read: None,
                 };
                 put_memberships(rows, &row);
                 rows.put_json(&link_key(link_id), &row);
@@ -116,6 +120,12 @@ impl Projection for LinkIndex {
             LinkEvent::RecordObserved(e) => {
                 if let Some(mut row) = rows.get_json::<LinkRow>(&link_key(link_id))? {
                     row.observed_modstamp = e.system_modstamp.or(row.observed_modstamp);
+                    rows.put_json(&link_key(link_id), &row);
+                }
+            }
+            LinkEvent::IssueRead(e) => {
+                if let Some(mut row) = rows.get_json::<LinkRow>(&link_key(link_id))? {
+                    row.issue_read = row.issue_read.max(Some(e.updated));
                     rows.put_json(&link_key(link_id), &row);
                 }
             }

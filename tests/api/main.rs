@@ -7,6 +7,7 @@ mod budget;
 mod conflicts;
 mod connection;
 mod convergence;
+mod costs;
 mod exactly_once;
 mod health;
 mod helpers;

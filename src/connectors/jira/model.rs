@@ -266,6 +266,18 @@ impl Issue {
             .unwrap_or_default()
     }
 
+    /// The comments the issue carries in its `comment` field (when asked for), and whether
+    /// that page holds all of them (`total` not above the page's size).
+    pub fn comment_page(&self) -> Option<(Vec<Comment>, bool)> {
+        let page = self.field("comment")?;
+        let comments: Vec<Comment> = page
+            .get("comments")
+            .and_then(|c| serde_json::from_value(c.clone()).ok())?;
+        let total = page.get("total").and_then(Value::as_u64);
+        let complete = total.is_none_or(|t| t <= comments.len() as u64);
+        Some((comments, complete))
+    }
+
     /// A property asked for with `properties=`.
     pub fn property(&self, key: &str) -> Option<&Value> {
         self.properties.get(key)

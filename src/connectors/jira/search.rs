@@ -6,12 +6,15 @@
 //! is being removed). JQL built from outside text must quote it with
 //! [`crate::domain::escape::jql_quote`]; the client sends the query as given.
 
+use chrono::{DateTime, Utc};
+use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::client::JiraClient;
+use super::client::{json_request, read_json, JiraClient};
 use super::error::JiraError;
 use super::model::Issue;
+use crate::connectors::retry::Repeat;
 
 /// Issues asked for per page (Jira returns fewer when many fields are requested).
 pub const SEARCH_PAGE: usize = 100;
@@ -31,6 +34,9 @@ pub struct SearchPage {
     /// Whether this is the last page.
     #[serde(default)]
     pub is_last: Option<bool>,
+    /// Jira's clock when it answered (its `Date` header, to the second).
+    #[serde(skip)]
+    pub answered_at: Option<DateTime<Utc>>,
 }
 
 /// Walks the pages of one JQL search, holding one page at a time.
@@ -67,10 +73,21 @@ impl JqlPager {
         if let Some(token) = &token {
             body["nextPageToken"] = Value::String(token.clone());
         }
-        let page: SearchPage = self
+        let url = self.client.api(&["search", "jql"]);
+        let response = self
             .client
-            .json_read("JQL search", &self.client.api(&["search", "jql"]), &body)
+            .send_as(Repeat::Safe, "JQL search", Method::POST, &url, |r| {
+                json_request(r.json(&body), self.client.call_timeout())
+            })
             .await?;
+        let answered_at = response
+            .headers()
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| DateTime::parse_from_rfc2822(v).ok())
+            .map(|t| t.with_timezone(&Utc));
+        let mut page: SearchPage = read_json("JQL search", response).await?;
+        page.answered_at = answered_at;
         let last = page.is_last.unwrap_or(false) || page.next_page_token.is_none();
         self.next = if last {
             None
@@ -114,6 +131,22 @@ impl JiraClient {
             page_size: SEARCH_PAGE,
             next: Some(None),
         })
+    }
+
+    /// Every issue matching `jql` (all pages), with Jira's clock when the first page answered.
+    pub async fn search_jql_at(
+        &self,
+        jql: &str,
+        fields: &[&str],
+    ) -> Result<(Vec<Issue>, Option<DateTime<Utc>>), JiraError> {
+        let mut pager = self.jql_pager(jql, fields, &[])?;
+        let mut out = Vec::new();
+        let mut answered_at = None;
+        while let Some(page) = pager.next_page().await? {
+            answered_at = answered_at.or(page.answered_at);
+            out.extend(page.issues);
+        }
+        Ok((out, answered_at))
     }
 
     /// Every issue matching `jql` (at most `max` when given), following `nextPageToken` to the

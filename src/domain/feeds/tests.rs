@@ -79,12 +79,27 @@ fn a_comment_or_file_of_an_unhandled_record_holds_its_feed() {
         (&other, at("2024-05-01T10:05:00Z")),
     ];
     assert_eq!(
-        advance_feed(mark, items, &BTreeSet::new()),
+        advance_feed(mark, items, None, &BTreeSet::new()),
         Some(at("2024-05-01T10:05:00Z"))
     );
     let unhandled: BTreeSet<SalesforceId> = [case.clone()].into_iter().collect();
-    assert_eq!(advance_feed(mark, items, &unhandled), mark, "held");
-    assert_eq!(advance_feed(mark, [], &unhandled), mark, "nothing read");
+    assert_eq!(advance_feed(mark, items, None, &unhandled), mark, "held");
+    assert_eq!(
+        advance_feed(mark, [], None, &unhandled),
+        mark,
+        "nothing read"
+    );
+    let org_wide = Some(at("2024-05-01T10:09:00Z"));
+    assert_eq!(
+        advance_feed(mark, [], org_wide, &unhandled),
+        org_wide,
+        "rows on other objects' records move it too"
+    );
+    assert_eq!(
+        advance_feed(mark, items, org_wide, &unhandled),
+        mark,
+        "still held"
+    );
 }
 
 fn change(modstamp: &str, created: &str, news: bool) -> RecordChange {
@@ -134,4 +149,28 @@ fn an_unlinked_record_is_created_only_by_auto_create_and_only_after_the_baseline
     );
     assert_eq!(classify(item, &record, &old, None, true, baseline), None);
     assert_eq!(classify(item, &record, &new, None, false, baseline), None);
+}
+
+#[test]
+fn the_jira_sweep_reaches_back_an_overlap_until_a_later_sweep_proves_it_settled() {
+    let (overlap, lag) = (Duration::seconds(60), Duration::seconds(30));
+    let defined = at("2024-05-01T09:00:00Z");
+    let stamp = Some(at("2024-05-01T10:00:00Z"));
+    assert_eq!(
+        jira_sweep_since(None, None, defined, overlap, lag),
+        at("2024-05-01T08:59:00Z"),
+        "first sweep: an overlap before the item was defined"
+    );
+    let soon = Some(at("2024-05-01T10:01:00Z"));
+    assert_eq!(
+        jira_sweep_since(stamp, soon, defined, overlap, lag),
+        at("2024-05-01T09:59:00Z"),
+        "the index may still show an older change"
+    );
+    let later = Some(at("2024-05-01T10:05:00Z"));
+    assert_eq!(
+        jira_sweep_since(stamp, later, defined, overlap, lag),
+        at("2024-05-01T10:00:00Z"),
+        "settled: a quiet project is not read again"
+    );
 }

@@ -118,6 +118,18 @@ pub enum Settlement {
     },
 }
 
+impl Settlement {
+    /// The remote object's id, when one was created or found.
+    pub fn remote_id(&self) -> Option<&str> {
+        match self {
+            Settlement::Created { remote_id } | Settlement::FoundExisting { remote_id } => {
+                Some(remote_id)
+            }
+            Settlement::Abandoned { .. } => None,
+        }
+    }
+}
+
 /// Payload of `link.linked` (v2).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Linked {
@@ -329,6 +341,16 @@ pub struct SyncFailed {
     pub next_retry_at: Option<DateTime<Utc>>,
 }
 
+/// Payload of `link.issue_read`: the linked issue was read and everything it showed was handled,
+/// as of its `updated` time. A later sweep that finds the issue no newer costs no call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssueRead {
+    /// The issue's `updated` as read.
+    pub updated: DateTime<Utc>,
+    /// What caused the read.
+    pub trigger: Trigger,
+}
+
 /// Payload of `link.failure_dismissed`: an admin dismissed a failure from the dead-letter list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FailureDismissed {
@@ -463,6 +485,9 @@ pub enum LinkEvent {
     /// The link note was written to Salesforce.
     #[serde(rename = "link.note_written")]
     LinkNoteWritten(LinkNoteWritten),
+    /// The linked issue was read and handled as of its `updated`.
+    #[serde(rename = "link.issue_read")]
+    IssueRead(IssueRead),
     /// An operation failed.
     #[serde(rename = "link.sync_failed")]
     SyncFailed(SyncFailed),
@@ -520,6 +545,7 @@ impl LinkEvent {
             LinkEvent::AttachmentPaired(_) => "link.attachment_paired",
             LinkEvent::AttachmentSkipped(_) => "link.attachment_skipped",
             LinkEvent::LinkNoteWritten(_) => "link.note_written",
+            LinkEvent::IssueRead(_) => "link.issue_read",
             LinkEvent::SyncFailed(_) => "link.sync_failed",
             LinkEvent::FailureDismissed(_) => "link.failure_dismissed",
             LinkEvent::RemoteWriteIntended(_) => "link.remote_write_intended",
@@ -542,6 +568,7 @@ impl LinkEvent {
             }
             LinkEvent::LinkNoteWritten(_) => Some(operations::LINK_NOTE),
             LinkEvent::RecordObserved(_) => Some(operations::READ_RECORD),
+            LinkEvent::IssueRead(_) => Some(operations::READ_ISSUE),
             LinkEvent::FailureDismissed(e) => Some(e.operation.as_str()),
             _ => None,
         }

@@ -180,6 +180,27 @@ pub struct CommentUpdate {
     pub parts: Vec<(SalesforceId, String)>,
 }
 
+/// Whether the comments (as its `comment` field shows them: id and text; `complete`
+/// when that page holds them all) can hold anything for Salesforce: a comment the link does not
+/// know, or an edit of one written in Jira. When not, the comments are not read with their
+/// properties at all: sfjira's own comments and those already mirrored cost nothing.
+pub fn jira_comments_could_be_new(
+    state: &LinkState,
+    comments: &[(String, String)],
+    complete: bool,
+) -> bool {
+    !complete
+        || comments
+            .iter()
+            .any(|(id, body)| match state.comments_by_jira.get(id) {
+                Some(_) => state
+                    .jira_comment_fingerprints
+                    .get(id)
+                    .is_some_and(|fp| *fp != fingerprint_text(body).as_str()),
+                None => !state.own_jira_comments.contains(id) && !is_connector_text(body),
+            })
+}
+
 /// The size limit of one part of a comment of `kind`.
 pub fn part_limit(kind: SalesforceCommentKind) -> usize {
     match kind {

@@ -150,7 +150,9 @@ pub async fn record_changes(
         let describe = super::metadata::describe(engine, &definition.object).await?;
         let feed = describe.as_ref().is_some_and(|d| d.object.feed_enabled);
         let model = crate::domain::catalog::comment_model(&definition.object, Some(feed));
-        changes.comments = fetch::comments(&sf, model, feed, None, Scope::Record(record)).await?;
+        changes.comments = fetch::comments(&sf, model, feed, None, Scope::Record(record))
+            .await?
+            .found;
     }
     if definition.mode.synchronises() && definition.options.attachments_sync {
         changes.files = fetch::files_of_record(&sf, record).await?;

@@ -199,3 +199,34 @@ fn an_object_without_comments_gets_none() {
     seen.kind = None;
     assert!(plan_comments_to_salesforce(&given(&[linked()]), &seen).is_empty());
 }
+
+#[test]
+fn comments_already_known_need_no_read_and_a_new_or_edited_one_does() {
+    let paired = paired_from_salesforce("00aHs000000001A", "10500");
+    let from_jira = plan_comments_to_salesforce(
+        &given(&[linked()]),
+        &to_salesforce(
+            vec![jira_comment("10502", "first words", false)],
+            SalesforceCommentKind::CaseComment,
+        ),
+    )
+    .effects()[0]
+        .settled(&created("00aHs00000000AA"))
+        .remove(0);
+    let state = given(&[linked(), paired, from_jira]);
+    let known = vec![
+        ("10500".to_string(), "mirrored from Salesforce".to_string()),
+        ("10502".to_string(), "first words".to_string()),
+    ];
+    assert!(!jira_comments_could_be_new(&state, &known, true));
+    assert!(
+        jira_comments_could_be_new(&state, &known, false),
+        "a partial page may hide one"
+    );
+    let mut edited = known.clone();
+    edited[1].1 = "first words, edited".into();
+    assert!(jira_comments_could_be_new(&state, &edited, true));
+    let mut added = known;
+    added.push(("10503".into(), "a new one".into()));
+    assert!(jira_comments_could_be_new(&state, &added, true));
+}

@@ -172,3 +172,25 @@ fn a_jira_attachment_over_the_ceiling_is_only_recorded() {
         [LinkEvent::AttachmentSkipped(_)]
     ));
 }
+
+#[test]
+fn a_note_sfjira_wrote_in_jira_is_known_as_its_own() {
+    let intent_id = Uuid::now_v7();
+    let note = LinkEvent::RemoteWriteIntended(RemoteWriteIntended {
+        intent_id,
+        operation: RemoteOperation::CreateJiraComment,
+        target: Side::Jira,
+        marker: "sfjira:file-note:068Hs00000000AA".into(),
+        detail: IntentDetail::default(),
+        at: None,
+    });
+    let settled = LinkEvent::RemoteWriteSettled(RemoteWriteSettled {
+        intent_id,
+        outcome: Settlement::Created {
+            remote_id: "10600".into(),
+        },
+    });
+    let state = given(&[linked(), note, settled]);
+    assert!(state.own_jira_comments.contains("10600"));
+    assert!(state.open_intents.is_empty());
+}

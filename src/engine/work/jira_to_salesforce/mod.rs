@@ -20,7 +20,10 @@ use crate::connectors::salesforce::Record;
 use crate::domain::catalog::comment_model;
 use crate::domain::comments::{comment_sobject, written_comment_kind};
 use crate::domain::item::SyncMode;
-use crate::domain::link::events::{operations, SalesforceCommentKind, Trigger};
+use crate::domain::link::events::{
+    operations, IssueRead, LinkEvent, SalesforceCommentKind, Trigger,
+};
+use crate::domain::plan::comments::jira_comments_could_be_new;
 use crate::engine::work::execute::linked_record;
 use crate::engine::work::{issue_of, record_failure, EngineRef, ItemSnapshot, WorkOutcome};
 use crate::engine::{fetch, metadata, Engine, SyncError};
@@ -41,7 +44,7 @@ impl LinkWork for PushWork {
     type Output = WorkOutcome;
 
     async fn run(&mut self, session: &mut LinkSession) -> Result<WorkOutcome, LinkError> {
-        apply(&self.engine, session, &self.item).await
+        apply(&self.engine, session, &self.item, self.trigger).await
     }
 }
 
@@ -50,6 +53,7 @@ pub async fn apply(
     engine: &Engine,
     session: &mut LinkSession,
     item: &ItemSnapshot,
+    trigger: Trigger,
 ) -> Result<WorkOutcome, LinkError> {
     let mut outcome = WorkOutcome::default();
     let definition = &item.definition;
@@ -75,14 +79,47 @@ pub async fn apply(
             status_from_jira(engine, session, item, &issue, &mut fresh, &mut outcome).await?;
         }
     }
-    if two_way && definition.options.comments_sync {
+    if two_way && definition.options.comments_sync && comments_could_be_new(session, &issue) {
         comments::push_comments(engine, session, item, &key, &mut outcome).await?;
     }
     if two_way && definition.options.attachments_sync {
         let attachments = issue.attachments();
         files::push_files(engine, session, item, &key, &attachments, &mut outcome).await?;
     }
+    remember_read(session, &issue, trigger, &outcome).await?;
     Ok(outcome)
+}
+
+/// Whether the issue's comments, as the issue read shows them, can hold anything to mirror.
+fn comments_could_be_new(session: &LinkSession, issue: &Issue) -> bool {
+    let Some((comments, complete)) = issue.comment_page() else {
+        return true;
+    };
+    let seen: Vec<(String, String)> = comments
+        .iter()
+        .map(|c| (c.id.clone(), c.body_text()))
+        .collect();
+    jira_comments_could_be_new(session.state(), &seen, complete)
+}
+
+/// Records that the issue was handled as of its `updated` (unless a step must be retried), so
+/// a sweep that finds it no newer costs nothing.
+async fn remember_read(
+    session: &mut LinkSession,
+    issue: &Issue,
+    trigger: Trigger,
+    outcome: &WorkOutcome,
+) -> Result<(), LinkError> {
+    let Some(updated) = issue.updated() else {
+        return Ok(());
+    };
+    if outcome.retry_needed || session.state().issue_read >= Some(updated) {
+        return Ok(());
+    }
+    session
+        .record(vec![LinkEvent::IssueRead(IssueRead { updated, trigger })])
+        .await?;
+    Ok(())
 }
 
 /// Reads the issue with what every step needs (status, attachments, mapped fields, the
@@ -98,7 +135,7 @@ async fn read_issue(
         return Ok(None);
     };
     let mut wanted: Vec<&str> = crate::engine::work::status::STATUS_FIELDS.to_vec();
-    wanted.push("attachment");
+    wanted.extend(["attachment", "comment"]);
     wanted.extend(
         item.definition
             .mappings
