@@ -17,6 +17,7 @@ use sfjira::startup::Application;
 use sfjira::telemetry::{self, LogFormat};
 
 mod demo;
+mod load;
 
 /// Self-hosted Salesforce ⇄ Jira connector.
 #[derive(Parser)]
@@ -66,6 +67,29 @@ enum Command {
         /// Serve HTTPS with self-signed certificates written into this directory.
         #[arg(long)]
         tls: Option<PathBuf>,
+    },
+    /// A reproducible sync load run: emulators seeded with N Cases, `sfjira serve` as its own
+    /// process, then back-fill, quiet runs, 1 % changed and Jira edits, each measured (calls by
+    /// endpoint, latency, memory, data directory).
+    Load {
+        /// Links to measure; give several to measure each (e.g. `--links 1000 --links 10000`).
+        #[arg(long, default_values_t = [1000])]
+        links: Vec<usize>,
+        /// Quiet runs after the back-fill.
+        #[arg(long, default_value_t = 2)]
+        quiet_runs: usize,
+        /// Share of the Cases edited in Salesforce, in percent.
+        #[arg(long, default_value_t = 1.0)]
+        changed_percent: f64,
+        /// Share of the issues edited in Jira, in percent.
+        #[arg(long, default_value_t = 1.0)]
+        jira_edit_percent: f64,
+        /// Where each run keeps its configuration, data directory and log (emptied first).
+        #[arg(long, default_value = "./load-data")]
+        work_dir: PathBuf,
+        /// Keep each run's directory afterwards.
+        #[arg(long)]
+        keep: bool,
     },
     /// Run the service with a configuration file (plus SFJIRA_* environment overrides).
     Serve {
@@ -321,6 +345,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Load {
+            links,
+            quiet_runs,
+            changed_percent,
+            jira_edit_percent,
+            work_dir,
+            keep,
+        } => {
+            load::load(load::LoadOptions {
+                links,
+                quiet_runs,
+                changed_percent,
+                jira_edit_percent,
+                work_dir,
+                keep,
+            })
+            .await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Serve { config } => {
             let settings = Settings::load(config.as_deref())?;
             let app = Application::build(settings).await?;
@@ -449,8 +492,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The load run prints its own report; the emulators it hosts log only what goes wrong.
+    let default_filter = match cli.command {
+        Command::Load { .. } => "warn",
+        _ => "info,sled=warn",
+    };
     telemetry::init(
-        "info,sled=warn",
+        default_filter,
         if cli.json_logs {
             LogFormat::Json
         } else {

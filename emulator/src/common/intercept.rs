@@ -27,6 +27,8 @@ pub async fn intercept(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     };
+    let started = std::time::Instant::now();
+    let served = move || u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     let method = req.method().as_str().to_string();
     let query = req.query_string().to_string();
     let fault = common.faults.take(&method, &path);
@@ -38,16 +40,23 @@ pub async fn intercept(
             headers,
         }) => {
             let response = injected_response(status, body, text, &headers);
-            common
-                .requests
-                .record(&method, &path, &query, response.status().as_u16(), true);
+            common.requests.record(
+                &method,
+                &path,
+                &query,
+                response.status().as_u16(),
+                true,
+                served(),
+            );
             tracing::debug!(%method, %path, status, "injected response");
             let mut response = req.into_response(response);
             set_date(&common, response.headers_mut());
             return Ok(response);
         }
         Some(FaultAction::Drop) => {
-            common.requests.record(&method, &path, &query, 0, true);
+            common
+                .requests
+                .record(&method, &path, &query, 0, true, served());
             tracing::debug!(%method, %path, "injected connection drop");
             return Ok(req.into_response(dropped_connection()));
         }
@@ -68,7 +77,7 @@ pub async fn intercept(
     };
     common
         .requests
-        .record(&method, &path, &query, recorded, after_commit);
+        .record(&method, &path, &query, recorded, after_commit, served());
     match fault {
         Some(FaultAction::AfterCommitRespond {
             status,

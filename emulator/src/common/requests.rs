@@ -1,8 +1,9 @@
 //! The request log: every call an emulator served (outside the control API), with counts per
-//! endpoint.
+//! endpoint and how long the emulator took to serve them.
 //!
 //! sfjira promises that its Salesforce calls per cycle grow with the number of changes, never
-//! with the number of links; tests prove such promises by reading these counts.
+//! with the number of links; tests prove such promises by reading these counts, and the load
+//! run (`sfjira load`) reports them per scenario with the served-time percentiles.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -33,6 +34,9 @@ pub struct RequestRecord {
     pub status: u16,
     /// Whether an injected fault answered it.
     pub faulted: bool,
+    /// Microseconds from the request reaching the emulator to its answer being ready (injected
+    /// delays included).
+    pub micros: u64,
 }
 
 #[derive(Debug, Default)]
@@ -40,6 +44,45 @@ struct Inner {
     total: u64,
     counts: BTreeMap<String, u64>,
     recent: VecDeque<RequestRecord>,
+    /// Served time of every request since the last reset, in microseconds.
+    micros: Vec<u32>,
+}
+
+/// Served-time percentiles of the requests since the last reset, in microseconds (all zero when
+/// there were none).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Latency {
+    /// Requests measured.
+    pub count: u64,
+    /// Median.
+    pub p50_us: u64,
+    /// 90th percentile.
+    pub p90_us: u64,
+    /// 99th percentile.
+    pub p99_us: u64,
+    /// Slowest.
+    pub max_us: u64,
+}
+
+impl Latency {
+    /// Nearest-rank percentiles of `samples` (sorted in place).
+    pub fn of(samples: &mut [u32]) -> Self {
+        samples.sort_unstable();
+        let rank = |p: f64| -> u64 {
+            if samples.is_empty() {
+                return 0;
+            }
+            let at = ((p * samples.len() as f64).ceil() as usize).clamp(1, samples.len());
+            u64::from(samples[at - 1])
+        };
+        Self {
+            count: samples.len() as u64,
+            p50_us: rank(0.50),
+            p90_us: rank(0.90),
+            p99_us: rank(0.99),
+            max_us: samples.last().copied().map_or(0, u64::from),
+        }
+    }
 }
 
 /// Shared request log.
@@ -53,17 +96,28 @@ pub struct RequestSummary {
     pub total: u64,
     /// Requests per endpoint key.
     pub counts: BTreeMap<String, u64>,
+    /// Served-time percentiles over every request counted.
+    pub latency: Latency,
     /// The most recent requests, oldest first.
     pub requests: Vec<RequestRecord>,
 }
 
 impl RequestLog {
-    /// Records one request.
-    pub fn record(&self, method: &str, path: &str, query: &str, status: u16, faulted: bool) {
+    /// Records one request that took `micros` to serve.
+    pub fn record(
+        &self,
+        method: &str,
+        path: &str,
+        query: &str,
+        status: u16,
+        faulted: bool,
+        micros: u64,
+    ) {
         let mut inner = self.0.lock();
         inner.total += 1;
         let endpoint = endpoint_key(method, path);
         *inner.counts.entry(endpoint.clone()).or_default() += 1;
+        inner.micros.push(u32::try_from(micros).unwrap_or(u32::MAX));
         let seq = inner.total;
         if inner.recent.len() == KEPT {
             inner.recent.pop_front();
@@ -77,6 +131,7 @@ impl RequestLog {
             endpoint,
             status,
             faulted,
+            micros,
         });
     }
 
@@ -89,9 +144,11 @@ impl RequestLog {
     pub fn summary(&self, limit: usize) -> RequestSummary {
         let inner = self.0.lock();
         let skip = inner.recent.len().saturating_sub(limit);
+        let mut micros = inner.micros.clone();
         RequestSummary {
             total: inner.total,
             counts: inner.counts.clone(),
+            latency: Latency::of(&mut micros),
             requests: inner.recent.iter().skip(skip).cloned().collect(),
         }
     }
@@ -177,13 +234,23 @@ mod tests {
     #[test]
     fn counts_survive_the_recent_window() {
         let log = RequestLog::default();
-        for _ in 0..3 {
-            log.record("GET", "/a", "", 200, false);
+        for micros in [30, 10, 20] {
+            log.record("GET", "/a", "", 200, false, micros);
         }
         let summary = log.summary(2);
         assert_eq!(summary.total, 3);
         assert_eq!(summary.counts["GET /a"], 3);
         assert_eq!(summary.requests.len(), 2);
+        assert_eq!(
+            summary.latency,
+            Latency {
+                count: 3,
+                p50_us: 20,
+                p90_us: 30,
+                p99_us: 30,
+                max_us: 30
+            }
+        );
         log.reset();
         assert_eq!(log.total(), 0);
     }

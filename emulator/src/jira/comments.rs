@@ -79,7 +79,7 @@ pub fn add(
         jsd_public: !internal,
         properties: properties.into_iter().collect::<BTreeMap<_, _>>(),
     };
-    let issue = state.issues.get_mut(&issue_id)?;
+    let mut issue = state.issues.get_mut(&issue_id)?;
     issue.comments.push(comment.clone());
     issue.updated = now;
     Some(comment)
@@ -230,7 +230,7 @@ async fn update(
     let (rendered, props) = expands(&params);
     let now = ctx.now();
     let mut state = ctx.site.state.write();
-    let issue = state.issue_mut(&key)?;
+    let mut issue = state.issue_mut(&key)?;
     let issue_id = issue.id;
     let comment = issue
         .comments
@@ -246,6 +246,7 @@ async fn update(
     comment.properties.extend(properties);
     let comment = comment.clone();
     issue.updated = now;
+    drop(issue);
     let issue = state.issue(&key)?;
     let value = ctx.view(&state).comment(issue, &comment, rendered, props);
     drop(state);
@@ -269,7 +270,7 @@ async fn delete(ctx: Ctx, path: web::Path<(String, String)>) -> JiraResult<HttpR
     let (key, id) = path.into_inner();
     let now = ctx.now();
     let mut state = ctx.site.state.write();
-    let issue = state.issue_mut(&key)?;
+    let mut issue = state.issue_mut(&key)?;
     let issue_id = issue.id;
     let at = issue
         .comments
@@ -278,6 +279,7 @@ async fn delete(ctx: Ctx, path: web::Path<(String, String)>) -> JiraResult<HttpR
         .ok_or_else(|| comment_not_found(&id))?;
     let comment = issue.comments.remove(at);
     issue.updated = now;
+    drop(issue);
     drop(state);
     webhooks::emit(
         &ctx.site,

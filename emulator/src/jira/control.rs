@@ -41,7 +41,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(list_projects))
                 .route(web::post().to(create_project)),
         )
-        .route("/__emulator/issues", web::get().to(list_issues))
+        .service(
+            web::resource("/__emulator/issues")
+                .route(web::get().to(list_issues))
+                .route(web::post().to(seed_issues)),
+        )
         .route("/__emulator/issues/{key}", web::get().to(get_issue))
         .service(
             web::resource("/__emulator/webhooks/deliveries")
@@ -468,6 +472,127 @@ async fn create_project(site: web::Data<Site>, body: web::Bytes) -> HttpResponse
         }
         Err(message) => bad_request("invalid_project", message),
     }
+}
+
+/// One issue of a bulk load (`POST /__emulator/issues`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewIssue {
+    /// Project key or id.
+    project: String,
+    /// Issue type name or id; the project's first type when absent.
+    #[serde(default)]
+    issuetype: Option<String>,
+    summary: String,
+    /// Plain text, stored as one ADF paragraph per line.
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    labels: Vec<String>,
+    #[serde(default)]
+    properties: BTreeMap<String, Value>,
+    /// When it was created (and last updated); the emulated now when absent.
+    #[serde(default)]
+    created: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    Many(Vec<NewIssue>),
+    One(Box<NewIssue>),
+}
+
+/// A data load: creates issues directly (no webhooks, no history), all or none; answers their
+/// ids and keys in order.
+async fn seed_issues(site: web::Data<Site>, body: web::Bytes) -> HttpResponse {
+    let specs = match parse::<OneOrMany>(&body) {
+        Ok(OneOrMany::Many(specs)) => specs,
+        Ok(OneOrMany::One(spec)) => vec![*spec],
+        Err(e) => return json_error(e),
+    };
+    let now = site.now();
+    let mut state = site.state.write();
+    let mut planned = Vec::with_capacity(specs.len());
+    for (n, spec) in specs.iter().enumerate() {
+        let Some(project) = state.project(&spec.project) else {
+            return bad_request(
+                "invalid_issue",
+                format!("issue {n}: no project {:?}", spec.project),
+            );
+        };
+        let issue_type = match &spec.issuetype {
+            None => project.issue_types.first().cloned(),
+            Some(wanted) => project
+                .issue_types
+                .iter()
+                .find(|id| {
+                    *id == wanted
+                        || state
+                            .issue_type(id)
+                            .is_some_and(|t| t.name.eq_ignore_ascii_case(wanted))
+                })
+                .cloned(),
+        };
+        let Some(issue_type) = issue_type else {
+            return bad_request(
+                "invalid_issue",
+                format!("issue {n}: project {} has no such issue type", project.key),
+            );
+        };
+        if spec.summary.trim().is_empty() {
+            return bad_request("invalid_issue", format!("issue {n}: summary is empty"));
+        }
+        planned.push((project.id.clone(), issue_type));
+    }
+    let admin = state
+        .users
+        .iter()
+        .find(|u| u.admin)
+        .map(|u| u.account_id.clone())
+        .unwrap_or_default();
+    let mut created = Vec::with_capacity(specs.len());
+    for (spec, (project_id, issue_type)) in specs.into_iter().zip(planned) {
+        let Some((key, initial)) = state.project_mut(&project_id).map(|p| {
+            p.last_issue_number += 1;
+            (
+                format!("{}-{}", p.key, p.last_issue_number),
+                p.workflow.initial.clone(),
+            )
+        }) else {
+            continue;
+        };
+        let at = spec.created.unwrap_or(now);
+        let id = state.ids.next("issue");
+        let issue = super::model::Issue {
+            id,
+            key: key.clone(),
+            project_id,
+            issue_type_id: issue_type,
+            summary: spec.summary,
+            description: spec.description.as_deref().map(super::adf::from_text),
+            environment: None,
+            status_id: initial,
+            resolution_id: None,
+            resolution_date: None,
+            status_category_changed: at,
+            priority_id: Some(super::store::DEFAULT_PRIORITY.into()),
+            labels: spec.labels,
+            reporter: Some(admin.clone()),
+            assignee: None,
+            creator: admin.clone(),
+            duedate: None,
+            created: at,
+            updated: at,
+            custom: BTreeMap::new(),
+            properties: spec.properties,
+            comments: Vec::new(),
+            changelog: Vec::new(),
+        };
+        state.issues.insert(id, issue);
+        created.push(json!({"id": id.to_string(), "key": key}));
+    }
+    HttpResponse::Created().json(json!({"issues": created}))
 }
 
 fn issue_json(state: &State, issue: &super::model::Issue) -> Value {

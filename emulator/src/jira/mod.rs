@@ -18,6 +18,7 @@ pub mod control;
 pub mod error;
 pub mod fields;
 pub mod index_lag;
+pub mod issue_table;
 pub mod issues;
 pub mod jql;
 pub mod meta;

@@ -24,8 +24,8 @@ pub struct State {
     pub custom_fields: Vec<CustomField>,
     /// Projects.
     pub projects: Vec<Project>,
-    /// Issues by numeric id.
-    pub issues: BTreeMap<u64, Issue>,
+    /// Issues by numeric id, indexed by key and by `updated`.
+    pub issues: super::issue_table::Issues,
     /// Attachments by numeric id.
     pub attachments: BTreeMap<u64, Attachment>,
     /// Admin webhooks by id.

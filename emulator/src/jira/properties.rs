@@ -102,9 +102,10 @@ async fn issue_put(
     let value = read_value(&body)?;
     check_property(&prop, &value)?;
     let mut state = ctx.site.state.write();
-    let issue = state.issue_mut(&key)?;
+    let mut issue = state.issue_mut(&key)?;
     let id = issue.id;
     let existed = issue.properties.insert(prop.clone(), value).is_some();
+    drop(issue);
     drop(state);
     webhooks::emit(&ctx.site, &ctx.caller, vec![Event::PropertySet(id, prop)]);
     Ok(if existed {
@@ -117,12 +118,13 @@ async fn issue_put(
 async fn issue_delete(ctx: Ctx, path: web::Path<(String, String)>) -> JiraResult<HttpResponse> {
     let (key, prop) = path.into_inner();
     let mut state = ctx.site.state.write();
-    let issue = state.issue_mut(&key)?;
+    let mut issue = state.issue_mut(&key)?;
     let id = issue.id;
     issue
         .properties
         .remove(&prop)
         .ok_or_else(|| missing(&prop))?;
+    drop(issue);
     drop(state);
     webhooks::emit(
         &ctx.site,
@@ -164,10 +166,13 @@ async fn comment_put(
     let (issue_id, at) = state
         .comment_location(&id)
         .ok_or_else(|| comment_missing(&id))?;
-    let comment = state
+    let mut issue = state
         .issues
         .get_mut(&issue_id)
-        .and_then(|i| i.comments.get_mut(at))
+        .ok_or_else(|| comment_missing(&id))?;
+    let comment = issue
+        .comments
+        .get_mut(at)
         .ok_or_else(|| comment_missing(&id))?;
     let existed = comment.properties.insert(prop, value).is_some();
     Ok(if existed {
@@ -183,10 +188,13 @@ async fn comment_delete(ctx: Ctx, path: web::Path<(String, String)>) -> JiraResu
     let (issue_id, at) = state
         .comment_location(&id)
         .ok_or_else(|| comment_missing(&id))?;
-    let comment = state
+    let mut issue = state
         .issues
         .get_mut(&issue_id)
-        .and_then(|i| i.comments.get_mut(at))
+        .ok_or_else(|| comment_missing(&id))?;
+    let comment = issue
+        .comments
+        .get_mut(at)
         .ok_or_else(|| comment_missing(&id))?;
     comment
         .properties

@@ -6,6 +6,11 @@
 //! The emulator is strongly consistent unless a search index lag is armed (see
 //! [`super::index_lag`]); then new issues join results only after the lag, except those named in
 //! `reconcileIssues`.
+//!
+//! A query ordered by `updated` ascending (how connectors sweep for changes) is answered from
+//! the site's `updated` index, starting at its `updated >=` bound, and its page token holds the
+//! position after the last issue returned: each page costs what it returns, not the whole site.
+//! Other orders page by offset over the sorted matches.
 
 use actix_web::{web, HttpResponse};
 use base64::Engine;
@@ -17,6 +22,7 @@ use super::bean::{issue_bean, split_list, BeanOptions, FieldSelection};
 use super::error::{JiraError, JiraResult};
 use super::fields;
 use super::jql::{self, Env};
+use super::model::{Issue, State};
 use super::params::Params;
 use super::render::View;
 
@@ -137,20 +143,40 @@ fn digest(jql: &str) -> String {
     hex::encode(&Sha256::digest(jql.trim().as_bytes())[..6])
 }
 
-fn encode_token(offset: usize, jql: &str) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("v1:{offset}:{}", digest(jql)))
+/// Where the next page of a search starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Position {
+    /// After this many matches (any order).
+    Offset(usize),
+    /// After this issue (updated in milliseconds, id) in `updated` order.
+    After(i64, u64),
 }
 
-fn decode_token(token: &str, jql: &str) -> JiraResult<usize> {
+fn encode_token(position: Position, jql: &str) -> String {
+    let text = match position {
+        Position::Offset(offset) => format!("v1:{offset}:{}", digest(jql)),
+        Position::After(updated, id) => format!("v2:{updated}.{id}:{}", digest(jql)),
+    };
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+}
+
+fn decode_token(token: &str, jql: &str) -> JiraResult<Position> {
     let invalid = || JiraError::bad_request("The provided next page token is invalid or expired.");
     let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(token)
         .map_err(|_| invalid())?;
     let text = String::from_utf8(raw).map_err(|_| invalid())?;
     let mut parts = text.split(':');
-    match (parts.next(), parts.next(), parts.next()) {
-        (Some("v1"), Some(offset), Some(hash)) if hash == digest(jql) => {
-            offset.parse().map_err(|_| invalid())
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some("v1"), Some(offset), Some(hash), None) if hash == digest(jql) => {
+            offset.parse().map(Position::Offset).map_err(|_| invalid())
+        }
+        (Some("v2"), Some(position), Some(hash), None) if hash == digest(jql) => {
+            let (updated, id) = position.split_once('.').ok_or_else(invalid)?;
+            Ok(Position::After(
+                updated.parse().map_err(|_| invalid())?,
+                id.parse().map_err(|_| invalid())?,
+            ))
         }
         _ => Err(invalid()),
     }
@@ -179,51 +205,121 @@ fn names_and_schema(
     }
 }
 
-fn run(ctx: &Ctx, request: &Request, bounded_only: bool) -> JiraResult<Vec<u64>> {
-    let state = ctx.site.state.read();
+fn compile(
+    state: &State,
+    ctx: &Ctx,
+    request: &Request,
+    bounded_only: bool,
+) -> JiraResult<jql::Compiled> {
     let query = jql::parse(&request.jql)?;
     let env = Env {
         caller: ctx.caller.clone(),
         now: ctx.now(),
     };
-    let compiled = jql::Compiled::new(&state, &query, &env)?;
+    let compiled = jql::Compiled::new(state, &query, &env)?;
     if bounded_only && !compiled.is_bounded() {
         return Err(JiraError::bad_request(UNBOUNDED));
+    }
+    Ok(compiled)
+}
+
+/// Whether an issue is in the search index (or named to be reconciled) and matches.
+fn hit(
+    ctx: &Ctx,
+    request: &Request,
+    compiled: &jql::Compiled,
+    state: &State,
+    issue: &Issue,
+) -> bool {
+    (ctx.site.search_index.searchable(issue.id) || request.reconcile.contains(&issue.id))
+        && compiled.matches(state, issue)
+}
+
+fn run(ctx: &Ctx, request: &Request, bounded_only: bool) -> JiraResult<Vec<u64>> {
+    let state = ctx.site.state.read();
+    let compiled = compile(&state, ctx, request, bounded_only)?;
+    Ok(matches(ctx, request, &compiled, &state))
+}
+
+/// The ids of every match, in result order.
+fn matches(ctx: &Ctx, request: &Request, compiled: &jql::Compiled, state: &State) -> Vec<u64> {
+    if compiled.ordered_by_updated() {
+        return state
+            .issues
+            .by_updated(compiled.updated_from(), None)
+            .filter(|i| hit(ctx, request, compiled, state, i))
+            .map(|i| i.id)
+            .collect();
     }
     let mut hits: Vec<_> = state
         .issues
         .values()
-        .filter(|i| ctx.site.search_index.searchable(i.id) || request.reconcile.contains(&i.id))
-        .filter(|i| compiled.matches(&state, i))
+        .filter(|i| hit(ctx, request, compiled, state, i))
         .collect();
-    compiled.sort(&state, &mut hits);
-    Ok(hits.into_iter().map(|i| i.id).collect())
+    compiled.sort(state, &mut hits);
+    hits.into_iter().map(|i| i.id).collect()
+}
+
+/// One page of matches from `position`: the ids, and where the next page starts if any.
+fn page(
+    ctx: &Ctx,
+    request: &Request,
+    compiled: &jql::Compiled,
+    state: &State,
+    position: Position,
+    max: usize,
+) -> (Vec<u64>, Option<Position>) {
+    match position {
+        Position::After(..) | Position::Offset(0) if compiled.ordered_by_updated() => {
+            let after = match position {
+                Position::After(updated, id) => Some((updated, id)),
+                Position::Offset(_) => None,
+            };
+            let mut found = state
+                .issues
+                .by_updated(compiled.updated_from(), after)
+                .filter(|i| hit(ctx, request, compiled, state, i))
+                .take(max + 1);
+            let ids: Vec<&Issue> = found.by_ref().take(max).collect();
+            let more = max > 0 && found.next().is_some();
+            let next = more
+                .then(|| ids.last())
+                .flatten()
+                .map(|i| Position::After(i.updated.timestamp_millis(), i.id));
+            (ids.into_iter().map(|i| i.id).collect(), next)
+        }
+        Position::After(..) => (Vec::new(), None),
+        Position::Offset(offset) => {
+            let all = matches(ctx, request, compiled, state);
+            let ids: Vec<u64> = all.iter().skip(offset).take(max).copied().collect();
+            let next = offset + ids.len();
+            let more = next < all.len() && max > 0;
+            (ids, more.then_some(Position::Offset(next)))
+        }
+    }
 }
 
 fn enhanced(ctx: Ctx, request: Request) -> JiraResult<HttpResponse> {
     let options = request.options("id");
-    let ids = run(&ctx, &request, true)?;
-    let offset = match &request.token {
+    let state = ctx.site.state.read();
+    let compiled = compile(&state, &ctx, &request, true)?;
+    let position = match &request.token {
         Some(token) => decode_token(token, &request.jql)?,
-        None => 0,
+        None => Position::Offset(0),
     };
     let cap = if options.fields.id_only() { 5000 } else { 100 };
     let max = request.max_results.unwrap_or(50).clamp(0, cap) as usize;
-    let state = ctx.site.state.read();
+    let (ids, next) = page(&ctx, &request, &compiled, &state, position, max);
     let view = ctx.view(&state);
     let page: Vec<Value> = ids
         .iter()
-        .skip(offset)
-        .take(max)
         .filter_map(|id| state.issues.get(id))
         .map(|i| issue_bean(&view, i, &options))
         .collect();
-    let next = offset + page.len();
-    let is_last = next >= ids.len() || max == 0;
     let mut body = Map::new();
     body.insert("issues".into(), Value::Array(page));
-    body.insert("isLast".into(), json!(is_last));
-    if !is_last {
+    body.insert("isLast".into(), json!(next.is_none()));
+    if let Some(next) = next {
         body.insert(
             "nextPageToken".into(),
             json!(encode_token(next, &request.jql)),
@@ -289,9 +385,19 @@ mod tests {
 
     #[test]
     fn page_tokens_are_bound_to_their_query() {
-        let token = encode_token(50, "project = SUP");
-        assert_eq!(decode_token(&token, "project = SUP").ok(), Some(50));
+        let token = encode_token(Position::Offset(50), "project = SUP");
+        assert_eq!(
+            decode_token(&token, "project = SUP").ok(),
+            Some(Position::Offset(50))
+        );
         assert!(decode_token(&token, "project = ENG").is_err());
         assert!(decode_token("garbage", "project = SUP").is_err());
+        let after = Position::After(1_700_000_000_123, 10042);
+        let token = encode_token(after, "project = SUP ORDER BY updated");
+        assert_eq!(
+            decode_token(&token, "project = SUP ORDER BY updated").ok(),
+            Some(after)
+        );
+        assert!(decode_token(&token, "project = SUP").is_err());
     }
 }

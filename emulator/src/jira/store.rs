@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 
 use super::error::{JiraError, JiraResult};
+use super::issue_table::IssueMut;
 use super::model::{
     Category, ChangeItem, Comment, CustomField, History, Issue, IssueType, Project, State, Status,
     User,
@@ -97,10 +98,7 @@ impl State {
         if let Ok(id) = id_or_key.parse::<u64>() {
             return self.issues.contains_key(&id).then_some(id);
         }
-        self.issues
-            .values()
-            .find(|i| i.key.eq_ignore_ascii_case(id_or_key))
-            .map(|i| i.id)
+        self.issues.id_of_key(id_or_key)
     }
 
     /// Issue by id or key, or Jira's 404.
@@ -110,8 +108,8 @@ impl State {
             .ok_or_else(JiraError::issue_not_found)
     }
 
-    /// Mutable issue by id or key, or Jira's 404.
-    pub fn issue_mut(&mut self, id_or_key: &str) -> JiraResult<&mut Issue> {
+    /// Issue to change by id or key (re-indexed when the guard drops), or Jira's 404.
+    pub fn issue_mut(&mut self, id_or_key: &str) -> JiraResult<IssueMut<'_>> {
         let id = self
             .issue_id(id_or_key)
             .ok_or_else(JiraError::issue_not_found)?;
@@ -123,13 +121,13 @@ impl State {
     /// The issue holding comment `comment_id`, and the comment's index in it.
     pub fn comment_location(&self, comment_id: &str) -> Option<(u64, usize)> {
         let id: u64 = comment_id.parse().ok()?;
-        self.issues.values().find_map(|issue| {
-            issue
-                .comments
-                .iter()
-                .position(|c| c.id == id)
-                .map(|idx| (issue.id, idx))
-        })
+        let issue_id = self.issues.issue_of_comment(id)?;
+        let issue = self.issues.get(&issue_id)?;
+        issue
+            .comments
+            .iter()
+            .position(|c| c.id == id)
+            .map(|idx| (issue_id, idx))
     }
 
     /// Comment by id, with its issue.
@@ -151,7 +149,7 @@ impl State {
             return None;
         }
         let id = self.ids.next("history");
-        let issue = self.issues.get_mut(&issue_id)?;
+        let mut issue = self.issues.get_mut(&issue_id)?;
         let history = History {
             id,
             author: author.to_string(),

@@ -44,6 +44,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/__emulator/records/{object}", web::get().to(list_records))
         .route("/__emulator/records/{object}", web::post().to(seed_records))
+        .route(
+            "/__emulator/records/{object}/{id}",
+            web::get().to(get_record),
+        )
         .route("/__emulator/validation-rules", web::get().to(list_rules))
         .route("/__emulator/validation-rules", web::post().to(create_rule))
         .route(
@@ -467,6 +471,26 @@ async fn list_records(
         .map(|r| Value::Object(r.fields.clone()))
         .collect();
     HttpResponse::Ok().json(records)
+}
+
+/// One record's fields, deleted or not, by 15- or 18-character id.
+async fn get_record(path: web::Path<(String, String)>, state: web::Data<SfState>) -> HttpResponse {
+    let (object, id) = path.into_inner();
+    let org = state.org.lock();
+    let Some(def) = org.schema.get(&object) else {
+        return bad_request("unknown_object", format!("no object named {object}"));
+    };
+    let found = super::ids::to18(&id)
+        .ok()
+        .and_then(|id| org.record(&id))
+        .filter(|r| r.object == def.name);
+    match found {
+        Some(record) => HttpResponse::Ok().json(&record.fields),
+        None => HttpResponse::NotFound().json(json!({
+            "error": "unknown_record",
+            "message": format!("no {} with id {id}", def.name),
+        })),
+    }
 }
 
 #[derive(Deserialize)]

@@ -249,7 +249,7 @@ fn bump_comment_count(org: &mut Org, comment: &Record, by: i64, now: Value) {
     let Some(item_id) = comment.str("FeedItemId").map(str::to_string) else {
         return;
     };
-    if let Some(item) = org.record_mut(&item_id) {
+    if let Some(mut item) = org.record_mut(&item_id) {
         let count = item.get("CommentCount").as_i64().unwrap_or(0) + by;
         item.fields
             .insert("CommentCount".into(), Value::from(count.max(0)));

@@ -152,7 +152,7 @@ pub fn after_insert_version(
             .map(|v| v.id().to_string())
             .collect();
         for id in others {
-            if let Some(v) = org.record_mut(&id) {
+            if let Some(mut v) = org.record_mut(&id) {
                 v.fields.insert("IsLatest".into(), Value::Bool(false));
             }
         }
@@ -164,7 +164,7 @@ pub fn after_insert_version(
         map.insert("PublishStatus".into(), Value::String("P".into()));
     }
     let doc_id = write::create(org, ctx, "ContentDocument", &doc, None, WriteOpts::system())?;
-    if let Some(v) = org.record_mut(&version_id) {
+    if let Some(mut v) = org.record_mut(&version_id) {
         v.fields
             .insert("ContentDocumentId".into(), Value::String(doc_id.clone()));
     }

@@ -28,6 +28,7 @@ pub mod seed;
 pub mod setup;
 pub mod soql;
 pub mod store;
+pub mod table;
 pub mod values;
 pub mod write;
 

@@ -96,7 +96,7 @@ pub fn add_user(org: &mut Org, now: DateTime<Utc>, spec: &UserSpec) -> SetupResu
     let id = write::create(org, &ctx, "User", &body, None, WriteOpts::system())
         .map_err(|e| ("invalid_user".to_string(), e.message))?;
     if creator.is_none() {
-        if let Some(rec) = org.record_mut(&id) {
+        if let Some(mut rec) = org.record_mut(&id) {
             for f in ["CreatedById", "LastModifiedById"] {
                 rec.fields.insert(f.into(), Value::String(id.clone()));
             }

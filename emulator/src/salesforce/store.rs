@@ -14,6 +14,7 @@ use super::ids;
 use super::limits::Usage;
 use super::query::Cursors;
 use super::schema::{ObjectDef, Schema};
+use super::table::{RecordMut, Table};
 
 /// One record: its sObject type and its field values (canonical field names; absent = null).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -189,8 +190,8 @@ pub struct Settings {
 /// The records, files and counters: what all-or-none operations roll back.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Data {
-    /// Records per sObject (API name), by 18-character id in issue order.
-    pub records: BTreeMap<String, BTreeMap<String, Record>>,
+    /// Records per sObject (API name), by 18-character id in issue order, with their indexes.
+    pub records: BTreeMap<String, Table>,
     /// File contents per ContentVersion id.
     pub blobs: BTreeMap<String, Blob>,
     /// Id and auto-number counters.
@@ -251,8 +252,8 @@ impl Org {
         self.data.records.get(&object.name)?.get(id)
     }
 
-    /// A mutable record by 18-character id.
-    pub fn record_mut(&mut self, id: &str) -> Option<&mut Record> {
+    /// A record to change in place by 18-character id (re-indexed when the guard drops).
+    pub fn record_mut(&mut self, id: &str) -> Option<RecordMut<'_>> {
         let name = self.object_of_id(id)?.name.clone();
         self.data.records.get_mut(&name)?.get_mut(id)
     }
@@ -266,6 +267,11 @@ impl Org {
             .flat_map(|m| m.values())
     }
 
+    /// The records of an object with their indexes, when it has any.
+    pub fn table(&self, object: &str) -> Option<&Table> {
+        self.data.records.get(object)
+    }
+
     /// Issues a new id for `object`.
     pub fn new_id(&mut self, object: &ObjectDef) -> String {
         self.data.counters.next_id += 1;
@@ -274,12 +280,11 @@ impl Org {
 
     /// Stores a record (replacing one with the same id).
     pub fn put(&mut self, record: Record) {
-        let id = record.id().to_string();
         self.data
             .records
             .entry(record.object.clone())
             .or_default()
-            .insert(id, record);
+            .insert(record);
     }
 
     /// Next value of an auto-number field, starting after `start`.

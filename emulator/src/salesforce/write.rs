@@ -480,7 +480,7 @@ fn soft_delete(org: &mut Org, ctx: &Ctx, id: &str) {
             })
             .collect()
     };
-    if let Some(rec) = org.record_mut(id) {
+    if let Some(mut rec) = org.record_mut(id) {
         rec.fields.insert("IsDeleted".into(), Value::Bool(true));
         for name in ["LastModifiedDate", "SystemModstamp"] {
             if rec.fields.contains_key(name) {

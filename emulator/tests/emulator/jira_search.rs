@@ -3,7 +3,8 @@
 
 use crate::support;
 
-use serde_json::json;
+use reqwest::Method;
+use serde_json::{json, Value};
 use support::{expect_json, Jira};
 
 #[tokio::test]
@@ -173,5 +174,127 @@ async fn approximate_count_and_the_old_search_report_totals() {
     )
     .await;
     assert_eq!(unbounded_ok["total"], 5);
+    jira.stop().await;
+}
+
+#[tokio::test]
+async fn updated_order_pages_by_position_and_a_changed_issue_moves_to_the_end() {
+    let jira = Jira::start().await;
+    let loaded: Vec<Value> = (0..7)
+        .map(|i| {
+            json!({"project": "SUP", "summary": format!("Loaded {i}"), "labels": ["bulk"],
+                   "created": format!("2020-01-01T00:00:0{i}.000Z")})
+        })
+        .collect();
+    let created = expect_json(
+        jira.control(Method::POST, "/__emulator/issues", Some(&json!(loaded)))
+            .await,
+        201,
+    )
+    .await;
+    assert_eq!(created["issues"].as_array().map(Vec::len), Some(7));
+    assert_eq!(created["issues"][0]["key"], "SUP-4");
+    let jql = "labels = bulk AND updated >= \"2020-01-01 00:00\" ORDER BY updated ASC";
+    let mut token: Option<String> = None;
+    let mut seen = Vec::new();
+    loop {
+        let mut body = json!({"jql": jql, "maxResults": 2, "fields": ["summary"]});
+        if let Some(t) = &token {
+            body["nextPageToken"] = json!(t);
+        }
+        let page = expect_json(jira.post("/rest/api/3/search/jql", &body).await, 200).await;
+        for issue in page["issues"].as_array().expect("issues") {
+            seen.push(
+                issue["fields"]["summary"]
+                    .as_str()
+                    .expect("summary")
+                    .to_string(),
+            );
+        }
+        if seen.len() == 2 {
+            // Edited between pages: it leaves its place and comes again at the end.
+            let edit = jira
+                .put(
+                    "/rest/api/3/issue/SUP-4",
+                    &json!({"fields": {"summary": "Loaded 0, edited"}}),
+                )
+                .await;
+            assert_eq!(edit.status(), 204);
+        }
+        match page["nextPageToken"].as_str() {
+            Some(t) => token = Some(t.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(
+        seen,
+        [
+            "Loaded 0",
+            "Loaded 1",
+            "Loaded 2",
+            "Loaded 3",
+            "Loaded 4",
+            "Loaded 5",
+            "Loaded 6",
+            "Loaded 0, edited"
+        ]
+    );
+    jira.stop().await;
+}
+
+#[tokio::test]
+async fn a_bulk_load_with_a_bad_issue_creates_none() {
+    let jira = Jira::start().await;
+    let refused = expect_json(
+        jira.control(
+            Method::POST,
+            "/__emulator/issues",
+            Some(&json!([
+                {"project": "SUP", "summary": "fine"},
+                {"project": "SUP", "summary": "bad type", "issuetype": "No such type"}
+            ])),
+        )
+        .await,
+        400,
+    )
+    .await;
+    assert_eq!(refused["error"], "invalid_issue");
+    assert!(refused["message"]
+        .as_str()
+        .is_some_and(|m| m.starts_with("issue 1:")));
+    let count = expect_json(
+        jira.post(
+            "/rest/api/3/search/approximate-count",
+            &json!({"jql": "project = SUP"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(count, json!({"count": 3}));
+    let one = expect_json(
+        jira.control(
+            Method::POST,
+            "/__emulator/issues",
+            Some(
+                &json!({"project": "SUP", "summary": "one", "issuetype": "Support Request",
+                         "description": "Loaded.", "labels": ["bulk"]}),
+            ),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let key = one["issues"][0]["key"].as_str().expect("key");
+    let issue = expect_json(
+        jira.get(&format!(
+            "/rest/api/3/issue/{key}?fields=summary,labels,issuetype"
+        ))
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(issue["fields"]["labels"], json!(["bulk"]));
+    assert_eq!(issue["fields"]["issuetype"]["name"], "Support Request");
     jira.stop().await;
 }

@@ -347,3 +347,100 @@ async fn content_document_link_queries_must_filter_by_document_or_entity() {
     assert_eq!(rows[0]["ContentDocument"]["Title"], "controller-log");
     sf.stop().await;
 }
+
+/// The ids of a query's rows, in order.
+async fn ids(sf: &Sf, soql: &str) -> Vec<String> {
+    sf.rows(soql)
+        .await
+        .iter()
+        .map(|r| r["Id"].as_str().expect("Id").to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn indexed_conditions_answer_as_a_scan_does() {
+    let sf = start(Seed::Empty).await;
+    sf.freeze("2024-05-01T10:00:00Z").await;
+    seed_cases(&sf, 30).await;
+    sf.advance(60).await;
+    let cases = ids(&sf, "SELECT Id FROM Case ORDER BY Subject").await;
+    let mut comments = Vec::new();
+    for (n, case) in cases.iter().take(6).enumerate() {
+        comments.push(
+            sf.create(
+                "CaseComment",
+                json!({"ParentId": case, "CommentBody": format!("comment {n}")}),
+            )
+            .await,
+        );
+        sf.advance(1).await;
+    }
+    let edited = sf
+        .patch(
+            &format!("/sobjects/Case/{}", cases[7]),
+            json!({"Subject": "edited"}),
+        )
+        .await;
+    assert_eq!(edited.status, 204, "{}", edited.body);
+    // Each indexed form against a form no index serves (a NOT of the opposite).
+    let pairs = [
+        (
+            format!("SELECT Id FROM Case WHERE Id = '{}'", cases[3]),
+            format!("SELECT Id FROM Case WHERE NOT (Id != '{}')", cases[3]),
+        ),
+        (
+            format!(
+                "SELECT Id FROM CaseComment WHERE ParentId IN ('{}', '{}') ORDER BY CreatedDate",
+                cases[1], cases[4]
+            ),
+            format!(
+                "SELECT Id FROM CaseComment WHERE NOT (ParentId NOT IN ('{}', '{}')) ORDER BY CreatedDate",
+                cases[1], cases[4]
+            ),
+        ),
+        (
+            "SELECT Id FROM CaseComment WHERE CreatedDate >= 2024-05-01T10:01:02.000Z".into(),
+            "SELECT Id FROM CaseComment WHERE NOT (CreatedDate < 2024-05-01T10:01:02.000Z)".into(),
+        ),
+        (
+            "SELECT Id FROM Case WHERE SystemModstamp > 2024-05-01T10:00:00.000Z ORDER BY SystemModstamp, Id".into(),
+            "SELECT Id FROM Case WHERE NOT (SystemModstamp <= 2024-05-01T10:00:00.000Z) ORDER BY SystemModstamp, Id".into(),
+        ),
+        (
+            format!(
+                "SELECT Id FROM Case WHERE (SystemModstamp > 2024-05-01T10:00:00.000Z OR (SystemModstamp = 2024-05-01T10:00:00.000Z AND Id > '{}')) ORDER BY SystemModstamp, Id",
+                cases[20]
+            ),
+            format!(
+                "SELECT Id FROM Case WHERE NOT (SystemModstamp < 2024-05-01T10:00:00.000Z OR (SystemModstamp = 2024-05-01T10:00:00.000Z AND Id <= '{}')) ORDER BY SystemModstamp, Id",
+                cases[20]
+            ),
+        ),
+    ];
+    for (indexed, scanned) in &pairs {
+        let found = ids(&sf, indexed).await;
+        assert!(!found.is_empty(), "{indexed} found nothing");
+        assert_eq!(found, ids(&sf, scanned).await, "{indexed}");
+    }
+    assert_eq!(
+        ids(&sf, &pairs[2].0).await,
+        comments[2..].to_vec(),
+        "comments from the third on"
+    );
+    assert_eq!(ids(&sf, &pairs[3].0).await, [cases[7].clone()]);
+    let record = sf
+        .control(
+            Method::GET,
+            &format!("/records/Case/{}", &cases[7][..15]),
+            None,
+        )
+        .await;
+    assert_eq!(record.status, 200, "{}", record.body);
+    assert_eq!(record.body["Subject"], "edited");
+    let missing = sf
+        .control(Method::GET, &format!("/records/Account/{}", cases[7]), None)
+        .await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.body["error"], "unknown_record");
+    sf.stop().await;
+}

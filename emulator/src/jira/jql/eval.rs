@@ -199,6 +199,33 @@ impl Compiled {
     pub fn sort(&self, state: &State, issues: &mut [&Issue]) {
         self.order.sort(state, issues);
     }
+
+    /// Whether results come in `updated` order alone, oldest first (ties by id): the order of
+    /// the site's `updated` index.
+    pub fn ordered_by_updated(&self) -> bool {
+        self.order.is_updated_ascending()
+    }
+
+    /// The earliest `updated`, in milliseconds, a matching issue can have: the latest bound of
+    /// the `updated >=` / `updated >` clauses every match must satisfy.
+    pub fn updated_from(&self) -> Option<i64> {
+        fn bound(cond: &Cond) -> Option<i64> {
+            match cond {
+                Cond::And(terms) => terms.iter().filter_map(bound).max(),
+                Cond::Test {
+                    field: Field::Date("updated"),
+                    op: Operator::Ge | Operator::Gt,
+                    values,
+                    ..
+                } => match values.as_slice() {
+                    [Val::Time(ms)] => Some(*ms),
+                    _ => None,
+                },
+                _ => None,
+            }
+        }
+        self.cond.as_ref().and_then(bound)
+    }
 }
 
 fn compile(state: &State, expr: &Expr, env: &Env, errors: &mut Vec<String>) -> Cond {

@@ -36,6 +36,11 @@ impl SortSpec {
         Self { keys: out }
     }
 
+    /// Whether the order is `updated` ascending alone (ties by id, ascending).
+    pub fn is_updated_ascending(&self) -> bool {
+        matches!(self.keys.as_slice(), [(Field::Date("updated"), false)])
+    }
+
     /// Sorts in place; ties fall back to the issue id in the first key's direction.
     pub fn sort(&self, state: &State, issues: &mut [&Issue]) {
         let descending_ties = self.keys.first().is_some_and(|k| k.1);

@@ -145,7 +145,7 @@ fn boolean_structure_and_ordering_combine() {
 fn issue_properties_are_searchable() {
     let (mut s, e) = demo();
     let id = s.issue_id("SUP-2").expect("seeded");
-    if let Some(issue) = s.issues.get_mut(&id) {
+    if let Some(mut issue) = s.issues.get_mut(&id) {
         issue.properties.insert(
             "sfsync".into(),
             serde_json::json!({"caseId": "500A", "rev": 3}),

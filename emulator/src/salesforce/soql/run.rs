@@ -2,16 +2,134 @@
 //! JSON — `attributes` first, then the selected columns in order, parent relationships nested as
 //! objects with their own `attributes` (or `null`), child subqueries as
 //! `{totalSize, done, records}` (or `null` when there are none).
+//!
+//! A top-level query reads its candidates through the object's indexes when its condition
+//! names them (`Id = …`, a reference field `= …` or `IN (…)`, an audit datetime `>`/`>=`/`=`),
+//! so that a large org answers a narrow query without a scan; every candidate is still tested
+//! against the whole condition, so the rows are the same as a scan would give.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
+use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value as Json};
 
-use super::bind::{Column, FieldPath, Plan};
+use super::ast::Op;
+use super::bind::{BCond, Column, FieldPath, Plan, Value};
 use super::eval::{sort_cmp, Env};
 use crate::salesforce::schema::FieldType;
 use crate::salesforce::store::Record;
+use crate::salesforce::table::{is_reference_field, Table, TIME_FIELDS};
+
+/// How a condition lets the rows be found without reading them all.
+#[derive(Debug, Clone, PartialEq)]
+enum Access {
+    /// These ids.
+    Ids(BTreeSet<String>),
+    /// Records whose reference field holds one of these ids.
+    Refs(String, BTreeSet<String>),
+    /// Records whose audit datetime field is at or after an instant.
+    Since(&'static str, DateTime<Utc>),
+}
+
+impl Access {
+    /// Lower is narrower.
+    fn rank(&self) -> usize {
+        match self {
+            Access::Ids(_) => 0,
+            Access::Refs(..) => 1,
+            Access::Since(..) => 2,
+        }
+    }
+}
+
+/// The access a condition allows, if any.
+fn access(cond: &BCond) -> Option<Access> {
+    match cond {
+        BCond::And(terms) => terms.iter().filter_map(access).min_by_key(Access::rank),
+        BCond::Or(terms) => {
+            let mut parts = terms.iter().map(access);
+            let first = parts.next()??;
+            parts.try_fold(first, |acc, part| match (acc, part?) {
+                (Access::Ids(mut a), Access::Ids(b)) => {
+                    a.extend(b);
+                    Some(Access::Ids(a))
+                }
+                (Access::Refs(f, mut a), Access::Refs(g, b)) if f == g => {
+                    a.extend(b);
+                    Some(Access::Refs(f, a))
+                }
+                (Access::Since(f, a), Access::Since(g, b)) if f == g => {
+                    Some(Access::Since(f, a.min(b)))
+                }
+                _ => None,
+            })
+        }
+        BCond::Cmp(path, op, value) => {
+            let field = plain_field(path)?;
+            match (op, value) {
+                (Op::Eq, Value::Id(id)) => id_access(field, [id.clone()].into()),
+                (Op::Eq | Op::Gt | Op::Ge, Value::DateTime(at)) => time_access(field, *at),
+                (Op::Eq | Op::Ge, Value::Instants(start, _)) => time_access(field, *start),
+                _ => None,
+            }
+        }
+        BCond::In(path, false, values) => {
+            let field = plain_field(path)?;
+            let ids = values
+                .iter()
+                .map(|v| match v {
+                    Value::Id(id) => Some(id.clone()),
+                    _ => None,
+                })
+                .collect::<Option<BTreeSet<String>>>()?;
+            id_access(field, ids)
+        }
+        _ => None,
+    }
+}
+
+/// The field of a path on the record itself.
+fn plain_field(path: &FieldPath) -> Option<&str> {
+    (path.hops.is_empty() && !path.polymorphic).then_some(path.field.name.as_str())
+}
+
+fn id_access(field: &str, ids: BTreeSet<String>) -> Option<Access> {
+    if field == "Id" {
+        Some(Access::Ids(ids))
+    } else if is_reference_field(field) {
+        Some(Access::Refs(field.to_string(), ids))
+    } else {
+        None
+    }
+}
+
+fn time_access(field: &str, at: DateTime<Utc>) -> Option<Access> {
+    TIME_FIELDS
+        .iter()
+        .find(|f| **f == field)
+        .map(|f| Access::Since(f, at))
+}
+
+/// The records of `table` a condition may select, in id order.
+fn candidates<'a>(table: &'a Table, filter: Option<&BCond>) -> Vec<&'a Record> {
+    let mut rows: Vec<&Record> = match filter.and_then(access) {
+        None => return table.values().collect(),
+        Some(Access::Ids(ids)) => return ids.iter().filter_map(|id| table.get(id)).collect(),
+        Some(Access::Refs(field, ids)) => ids
+            .iter()
+            .filter_map(|id| table.referring(&field, id))
+            .flatten()
+            .collect(),
+        Some(Access::Since(field, at)) => match table.since(field, at) {
+            Some(found) => found.collect(),
+            None => return table.values().collect(),
+        },
+    };
+    rows.sort_by(|a, b| a.id().cmp(b.id()));
+    rows.dedup_by(|a, b| a.id() == b.id());
+    rows
+}
 
 /// The rows of a query.
 #[derive(Debug, Clone)]
@@ -77,7 +195,12 @@ impl<'a> Runner<'a> {
 
     /// Runs a top-level plan.
     pub fn run(&self, plan: &Plan) -> Output {
-        let candidates: Vec<&Record> = self.env.org.records_of(&plan.object).collect();
+        let candidates = self
+            .env
+            .org
+            .table(&plan.object)
+            .map(|t| candidates(t, plan.filter.as_ref()))
+            .unwrap_or_default();
         let rows = self.select(plan, candidates);
         if plan.count_only {
             return Output {
