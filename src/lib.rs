@@ -18,7 +18,7 @@
 //! - [`actors`]: link actors, the link registry, the reconciliation scheduler and the projection
 //!   runners, with a diagram of who supervises whom.
 //! - [`connectors`]: typed Salesforce and Jira REST clients with retry classification.
-//! - [`projections`]: read models (issue panel, admin view, audit timeline) rebuilt from the log.
+//! - [`projections`]: read models (link index, issue panel, admin view) rebuilt from the log.
 //! - [`audit`]: hash-chain verification and replay of a stream as a timeline.
 //! - [`engine`]: what handlers and the scheduler call: the connection, items, the panel's
 //!   operations, reconciliation, the webhook inbox with its `process_pending()` step, and in

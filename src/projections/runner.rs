@@ -409,6 +409,26 @@ impl ProjectionHandle {
     }
 }
 
+/// Drops every view tree and meta pointer of a retired projection.
+fn drop_retired(store: &dyn EventStore) -> Result<(), ProjectionError> {
+    let views = store.views();
+    for name in super::RETIRED {
+        let own_prefix = format!("{name}:");
+        for stale in views
+            .list_views()?
+            .into_iter()
+            .filter(|v| v.starts_with(&own_prefix))
+        {
+            tracing::info!(view = %stale, "dropping the view of a retired projection");
+            views.drop_view(&stale)?;
+        }
+        if views.get_meta(&meta_key(name))?.is_some() {
+            views.set_meta(&meta_key(name), None)?;
+        }
+    }
+    Ok(())
+}
+
 /// Every projection of the application, by name.
 #[derive(Clone)]
 pub struct Projections {
@@ -416,11 +436,13 @@ pub struct Projections {
 }
 
 impl Projections {
-    /// Opens every projection in [`super::all`].
+    /// Opens every projection in [`super::all`], after dropping the views of
+    /// [`super::RETIRED`] projections a store written by an older version still holds.
     pub fn open(
         store: Arc<dyn EventStore>,
         metrics: Option<Metrics>,
     ) -> Result<Self, ProjectionError> {
+        drop_retired(store.as_ref())?;
         let handles = super::all()
             .into_iter()
             .map(|p| ProjectionHandle::open(store.clone(), p, metrics.clone()))

@@ -26,7 +26,7 @@ async fn readyz_reports_the_store_and_every_projection() {
         .iter()
         .map(|p| p["name"].as_str().expect("name").to_string())
         .collect();
-    assert_eq!(names, ["links", "panel", "admin", "timeline"]);
+    assert_eq!(names, ["links", "panel", "admin"]);
 }
 
 #[actix_web::test]

@@ -378,3 +378,32 @@ async fn verify_names_a_tampered_row_and_rebuild_repairs_it() {
     assert_eq!(repaired["origin"], "manual");
     cancel.cancel();
 }
+
+#[actix_web::test]
+async fn opening_drops_the_views_of_a_retired_projection_and_keeps_the_others() {
+    let store: Arc<dyn EventStore> = Arc::new(MemoryEventStore::new());
+    let views = store.views();
+    let retired = views.open_view("timeline:v1:g1").expect("open");
+    retired
+        .commit(vec![(b"link/x/1".to_vec(), Some(b"{}".to_vec()))], 0)
+        .expect("commit");
+    views
+        .set_meta("projection:timeline", Some(b"timeline:v1:g1".to_vec()))
+        .expect("meta");
+    let first = Projections::open(store.clone(), None).expect("open");
+    let before: Vec<String> = views.list_views().expect("list");
+    assert!(
+        !before.iter().any(|v| v.starts_with("timeline:")),
+        "{before:?}"
+    );
+    assert_eq!(views.get_meta("projection:timeline").expect("meta"), None);
+    assert!(first.get("timeline").is_none());
+    let names: Vec<&str> = first.handles().iter().map(|h| h.name()).collect();
+    assert_eq!(names, ["links", "panel", "admin"]);
+    for name in ["links", "panel", "admin"] {
+        assert!(
+            before.iter().any(|v| v.starts_with(&format!("{name}:"))),
+            "{name} view kept: {before:?}"
+        );
+    }
+}
