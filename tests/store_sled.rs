@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde_json::json;
 use sfjira::audit::verify::verify;
 use sfjira::events::store::sled_store::{
-    keys, reset_views, salvage, LOG_TREE, SLED_DIR, VIEW_TREE_PREFIX,
+    keys, reset_views, salvage, sled_config, LOG_TREE, SLED_DIR, VIEW_TREE_PREFIX,
 };
 use sfjira::events::store::{
     EventData, EventStore, ExpectedVersion, SledEventStore, SledStoreOptions, StoreError,
@@ -50,7 +50,7 @@ fn raw_log(dir: &std::path::Path) -> (sled::Db, sled::Tree) {
 fn open_sled_directly(path: &std::path::Path) -> sled::Db {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
     loop {
-        match sled::open(path) {
+        match sled_config(path).open() {
             Ok(db) => return db,
             Err(_) if std::time::Instant::now() < deadline => {
                 std::thread::sleep(std::time::Duration::from_millis(10));
@@ -321,4 +321,35 @@ async fn salvage_copies_the_sound_prefix_in_whole_appends() {
     drop(store);
     // The source was only read, and a second salvage into the same target is refused.
     assert!(salvage(&src, &dst).is_err());
+}
+
+/// The text part of sled's `conf` file (it ends with a binary checksum).
+fn sled_conf(dir: &std::path::Path) -> String {
+    let bytes = std::fs::read(dir.join(SLED_DIR).join("conf")).expect("conf");
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+#[tokio::test]
+async fn new_stores_compress_and_stores_written_without_compression_still_open() {
+    let fresh = tempfile::tempdir().expect("tempdir");
+    seed(&open(fresh.path()).expect("open")).await;
+    let conf = sled_conf(fresh.path());
+    assert!(conf.contains("use_compression: true"), "{conf}");
+
+    let older = tempfile::tempdir().expect("tempdir");
+    let plain = sled::Config::new()
+        .path(older.path().join(SLED_DIR))
+        .use_compression(false)
+        .open()
+        .expect("an uncompressed database, as earlier versions wrote");
+    plain.flush().expect("flush");
+    drop(plain);
+    let store = open(older.path()).expect("an uncompressed store opens");
+    seed(&store).await;
+    assert_eq!(store.head(), 10);
+    drop(store);
+    let store = open(older.path()).expect("and reopens");
+    assert_eq!(store.head(), 10);
+    let conf = sled_conf(older.path());
+    assert!(conf.contains("use_compression: false"), "{conf}");
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::json;
 use sfjira::audit::verify::{verify, BreakReason};
-use sfjira::events::store::sled_store::{keys, LOG_TREE, SLED_DIR};
+use sfjira::events::store::sled_store::{keys, sled_config, LOG_TREE, SLED_DIR};
 use sfjira::events::store::{
     EventData, EventStore, ExpectedVersion, RawEvent, SledEventStore, SledStoreOptions, StoreError,
     StreamId, RUNBOOK,
@@ -61,7 +61,7 @@ fn stored(log: &sled::Tree, seq: u64) -> RawEvent {
 fn open_sled_directly(path: &std::path::Path) -> sled::Db {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
     loop {
-        match sled::open(path) {
+        match sled_config(path).open() {
             Ok(db) => return db,
             Err(_) if std::time::Instant::now() < deadline => {
                 std::thread::sleep(std::time::Duration::from_millis(10));

@@ -186,10 +186,8 @@ impl SledEventStore {
     pub fn open(dir: impl AsRef<Path>, options: SledStoreOptions) -> Result<Self, StoreError> {
         let dir = dir.as_ref().to_path_buf();
         let lock = Arc::new(LockFile::acquire(&dir)?);
-        let config = sled::Config::new()
-            .path(dir.join(SLED_DIR))
+        let config = sled_config(&dir.join(SLED_DIR))
             .cache_capacity(options.cache_capacity)
-            .mode(sled::Mode::LowSpace)
             .flush_every_ms(options.flush_every_ms);
         let db = open_sled(&config)?;
         if db.was_recovered() {
@@ -299,6 +297,26 @@ impl Drop for SledEventStore {
             }
         }
     }
+}
+
+/// sled's configuration for the database in `sled_dir`: new databases compress their pages
+/// with zstd (the log and views are JSON and uuids, which shrink to about a third); a database
+/// written without compression keeps it, because sled refuses to change the setting of an
+/// existing database (`sfjira store salvage` copies one into a compressed directory).
+pub fn sled_config(sled_dir: &Path) -> sled::Config {
+    sled::Config::new()
+        .path(sled_dir)
+        .mode(sled::Mode::LowSpace)
+        .use_compression(persisted_compression(sled_dir).unwrap_or(true))
+}
+
+/// The compression setting sled recorded in the `conf` file of an existing database.
+fn persisted_compression(sled_dir: &Path) -> Option<bool> {
+    let conf = std::fs::read(sled_dir.join("conf")).ok()?;
+    String::from_utf8_lossy(&conf)
+        .lines()
+        .find_map(|line| line.strip_prefix("use_compression:"))
+        .and_then(|value| value.trim().parse().ok())
 }
 
 /// Opens sled, waiting briefly if its own file lock is still held.

@@ -19,7 +19,9 @@ use std::path::Path;
 use tracing::{info, warn};
 
 use super::views::{VIEW_META_TREE, VIEW_TREE_PREFIX};
-use super::{keys, open_sled, LockFile, SledEventStore, SledStoreOptions, LOG_TREE, SLED_DIR};
+use super::{
+    keys, open_sled, sled_config, LockFile, SledEventStore, SledStoreOptions, LOG_TREE, SLED_DIR,
+};
 use crate::events::store::append::{DedupeEntry, StreamHead};
 use crate::events::store::{AppendOutcome, RawEvent, StoreError, StreamId, ZERO_HASH};
 
@@ -59,18 +61,14 @@ pub fn salvage(src_dir: &Path, dst_dir: &Path) -> Result<SalvageReport, StoreErr
             ),
         ));
     }
-    let src = open_sled(&sled::Config::new().path(src_dir.join(SLED_DIR)))?;
+    let src = open_sled(&sled_config(&src_dir.join(SLED_DIR)))?;
     let src_log = src
         .open_tree(LOG_TREE)
         .map_err(storage("opening the source log"))?;
 
     let report = {
         let _dst_lock = LockFile::acquire(dst_dir)?;
-        let dst = open_sled(
-            &sled::Config::new()
-                .path(dst_dir.join(SLED_DIR))
-                .mode(sled::Mode::LowSpace),
-        )?;
+        let dst = open_sled(&sled_config(&dst_dir.join(SLED_DIR)))?;
         let dst_log = dst
             .open_tree(LOG_TREE)
             .map_err(storage("opening the target log"))?;
@@ -122,7 +120,7 @@ pub fn reset_views(dir: &Path) -> Result<Vec<String>, StoreError> {
             ),
         ));
     }
-    let db = open_sled(&sled::Config::new().path(sled_dir))?;
+    let db = open_sled(&sled_config(&sled_dir))?;
     let mut dropped = Vec::new();
     for raw in db.tree_names() {
         let name = String::from_utf8_lossy(&raw).into_owned();
