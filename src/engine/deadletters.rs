@@ -86,6 +86,7 @@ pub async fn retry(
             engine: engine.clone(),
             item: snapshot,
             trigger: Trigger::Admin,
+            seen: None,
         };
         engine.registry.run(link, push, Meta::default()).await?;
     }

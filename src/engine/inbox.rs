@@ -21,10 +21,11 @@ use tokio_util::sync::CancellationToken;
 use super::reconcile::snapshot;
 use super::work::jira_to_salesforce::PushWork;
 use super::Engine;
+use crate::connectors::jira::Issue;
 use crate::domain::ids::JiraIssueKey;
 use crate::domain::link::events::Trigger;
 use crate::events::store::{RecordedEvent, StoreError, Subscription};
-use crate::events::webhook::WebhookEvent;
+use crate::events::webhook::{WebhookEvent, WebhookReceived};
 use crate::events::{decode, Meta};
 
 /// The view-meta key of the processor's checkpoint.
@@ -173,6 +174,7 @@ async fn process(engine: &Arc<Engine>, event: &RecordedEvent) {
         causation_id: Some(event.event_id),
         correlation_id: None,
     };
+    let seen = issue_in(&received);
     for link in links {
         while !engine.throttle.wait_for_jira(Duration::from_secs(60)).await {}
         let Ok((item, _)) = snapshot(engine, link.item_id).await else {
@@ -185,10 +187,20 @@ async fn process(engine: &Arc<Engine>, event: &RecordedEvent) {
             engine: engine.clone(),
             item,
             trigger: Trigger::Webhook,
+            seen: seen.clone(),
         };
         if let Err(error) = engine.registry.run(link.link_id, work, meta).await {
             tracing::warn!(link_id = %link.link_id, %error, "webhook work failed");
         }
     }
     tracing::debug!(%key, event = %received.event, "webhook processed");
+}
+
+/// The issue as the delivery carried it (Jira sends the issue with its fields), unless the
+/// payload was trimmed on receipt.
+fn issue_in(received: &WebhookReceived) -> Option<Issue> {
+    if received.payload_trimmed {
+        return None;
+    }
+    serde_json::from_value(received.payload.get("issue")?.clone()).ok()
 }

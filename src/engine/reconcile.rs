@@ -17,12 +17,13 @@ use futures::StreamExt;
 use uuid::Uuid;
 
 use super::fetch::{self, Scope};
-use super::work::jira_to_salesforce::PushWork;
+use super::work::jira_to_salesforce::{wanted_fields, PushWork};
 use super::work::salesforce_to_jira::create_issue::AutoCreateWork;
 use super::work::salesforce_to_jira::PullWork;
 use super::work::{ItemSnapshot, RecordChanges, WorkOutcome};
 use super::{metadata, Engine, SyncError};
 use crate::actors::Reconciler;
+use crate::connectors::jira::Issue;
 use crate::connectors::salesforce::{Record, SalesforceClient};
 use crate::domain::catalog::comment_model;
 use crate::domain::feeds::{
@@ -540,25 +541,27 @@ async fn sweep_jira(
         " AND updated >= {} ORDER BY updated ASC",
         since.timestamp_millis()
     ));
-    let (issues, read_at) = engine
-        .jira()?
-        .search_jql_at(&jql, &["updated", "created"])
-        .await?;
+    let mut fields = wanted_fields(item);
+    fields.extend(["updated", "created"]);
+    fields.sort_unstable();
+    fields.dedup();
+    let (issues, read_at) = engine.jira()?.search_jql_at(&jql, &fields).await?;
     let newest = issues.iter().filter_map(|i| i.updated()).max();
-    let jobs: Vec<LinkId> = issues
-        .iter()
+    let jobs: Vec<(LinkId, Issue)> = issues
+        .into_iter()
         .filter_map(|i| {
             let row = by_issue.get(&i.key.as_ref()?.to_string())?;
-            issue_is_news(row, i).then_some(row.link_id)
+            issue_is_news(row, &i).then_some((row.link_id, i))
         })
         .collect();
     let results: Vec<Result<WorkOutcome, crate::actors::LinkError>> = futures::stream::iter(jobs)
-        .map(|link| {
+        .map(|(link, issue)| {
             let engine = engine.clone();
             let work = PushWork {
                 engine: engine.clone(),
                 item: item.clone(),
                 trigger: Trigger::Scheduler,
+                seen: Some(issue),
             };
             async move {
                 if !engine.throttle.wait_for_jira(JIRA_PAUSE_CAP).await {

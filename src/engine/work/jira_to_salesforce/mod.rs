@@ -37,6 +37,9 @@ pub struct PushWork {
     pub item: ItemSnapshot,
     /// What caused it.
     pub trigger: Trigger,
+    /// The issue as the caller already saw it — a webhook's payload or a sweep's search page —
+    /// used instead of reading it again when it carries every field the steps compare.
+    pub seen: Option<Issue>,
 }
 
 #[async_trait]
@@ -44,29 +47,55 @@ impl LinkWork for PushWork {
     type Output = WorkOutcome;
 
     async fn run(&mut self, session: &mut LinkSession) -> Result<WorkOutcome, LinkError> {
-        apply(&self.engine, session, &self.item, self.trigger).await
+        apply(
+            &self.engine,
+            session,
+            &self.item,
+            self.trigger,
+            self.seen.as_ref(),
+        )
+        .await
     }
 }
 
 /// Compares the linked issue with the link's memory and writes what changed to Salesforce.
+///
+/// The issue is read only when `seen` cannot serve: it lacks a compared field, or the status
+/// moved and its change time (the changelog) is needed. A `seen` no newer than what the link
+/// last handled costs nothing at all — a late or repeated delivery, or sfjira's own write
+/// coming back after a sweep already took it.
 pub async fn apply(
     engine: &Engine,
     session: &mut LinkSession,
     item: &ItemSnapshot,
     trigger: Trigger,
+    seen: Option<&Issue>,
 ) -> Result<WorkOutcome, LinkError> {
     let mut outcome = WorkOutcome::default();
     let definition = &item.definition;
     let (Some(key), true) = (issue_of(session), definition.mode.synchronises()) else {
         return Ok(outcome);
     };
-    let Some(issue) = read_issue(engine, session, item, &key, &mut outcome).await? else {
+    let wanted = wanted_fields(item);
+    let seen = seen.filter(|issue| serves(session, item, issue, &wanted));
+    if seen.is_some_and(|issue| already_handled(session, issue)) {
         return Ok(outcome);
+    }
+    let read;
+    let issue = match seen {
+        Some(issue) => issue,
+        None => match read_issue(engine, session, &key, &wanted, &mut outcome).await? {
+            Some(fresh) => {
+                read = fresh;
+                &read
+            }
+            None => return Ok(outcome),
+        },
     };
     let two_way = definition.mode == SyncMode::TwoWay;
     let mut fresh = FreshRecord::default();
     if two_way && !definition.mappings.is_empty() {
-        fields::push_fields(engine, session, item, &issue, &mut fresh, &mut outcome).await?;
+        fields::push_fields(engine, session, item, issue, &mut fresh, &mut outcome).await?;
     }
     if definition.options.status_sync.is_some() {
         let current = issue.status().map(|s| s.name);
@@ -76,17 +105,17 @@ pub async fn apply(
             .as_ref()
             .and_then(|m| m.jira_value.clone());
         if current.is_some() && current != remembered {
-            status_from_jira(engine, session, item, &issue, &mut fresh, &mut outcome).await?;
+            status_from_jira(engine, session, item, issue, &mut fresh, &mut outcome).await?;
         }
     }
-    if two_way && definition.options.comments_sync && comments_could_be_new(session, &issue) {
+    if two_way && definition.options.comments_sync && comments_could_be_new(session, issue) {
         comments::push_comments(engine, session, item, &key, &mut outcome).await?;
     }
     if two_way && definition.options.attachments_sync {
         let attachments = issue.attachments();
         files::push_files(engine, session, item, &key, &attachments, &mut outcome).await?;
     }
-    remember_read(session, &issue, trigger, &outcome).await?;
+    remember_read(session, issue, trigger, &outcome).await?;
     Ok(outcome)
 }
 
@@ -122,18 +151,9 @@ async fn remember_read(
     Ok(())
 }
 
-/// Reads the issue with what every step needs (status, attachments, mapped fields, the
-/// changelog); `None` (the failure recorded) when it cannot be read.
-async fn read_issue(
-    engine: &Engine,
-    session: &mut LinkSession,
-    item: &ItemSnapshot,
-    key: &crate::domain::ids::JiraIssueKey,
-    outcome: &mut WorkOutcome,
-) -> Result<Option<Issue>, LinkError> {
-    let Ok(jira) = engine.jira() else {
-        return Ok(None);
-    };
+/// The issue fields the push steps compare: status, attachments, comments and the mapped
+/// fields. A sweep asks its search for these so that what it finds can serve as `seen`.
+pub fn wanted_fields(item: &ItemSnapshot) -> Vec<&str> {
     let mut wanted: Vec<&str> = crate::engine::work::status::STATUS_FIELDS.to_vec();
     wanted.extend(["attachment", "comment"]);
     wanted.extend(
@@ -142,7 +162,46 @@ async fn read_issue(
             .iter()
             .map(|m| m.jira_field.as_str()),
     );
-    match jira.get_issue(key, &wanted, &["changelog"], &[]).await {
+    wanted
+}
+
+/// Whether an issue the caller saw can stand for a read: it has every wanted field, its
+/// `updated`, and — when its status differs from the one the link remembers — the changelog
+/// that dates the change.
+fn serves(session: &LinkSession, item: &ItemSnapshot, issue: &Issue, wanted: &[&str]) -> bool {
+    if issue.updated().is_none() || !wanted.iter().all(|f| issue.fields.contains_key(*f)) {
+        return false;
+    }
+    let status_moved = item.definition.options.status_sync.is_some()
+        && issue.status().map(|s| s.name)
+            != session
+                .state()
+                .status
+                .as_ref()
+                .and_then(|m| m.jira_value.clone());
+    !status_moved || issue.changelog.is_some()
+}
+
+/// Whether the link already handled the issue as of this `updated` or later.
+fn already_handled(session: &LinkSession, issue: &Issue) -> bool {
+    issue
+        .updated()
+        .is_some_and(|updated| session.state().issue_read >= Some(updated))
+}
+
+/// Reads the issue with the wanted fields and the changelog; `None` (the failure recorded)
+/// when it cannot be read.
+async fn read_issue(
+    engine: &Engine,
+    session: &mut LinkSession,
+    key: &crate::domain::ids::JiraIssueKey,
+    wanted: &[&str],
+    outcome: &mut WorkOutcome,
+) -> Result<Option<Issue>, LinkError> {
+    let Ok(jira) = engine.jira() else {
+        return Ok(None);
+    };
+    match jira.get_issue(key, wanted, &["changelog"], &[]).await {
         Ok(issue) => Ok(Some(issue)),
         Err(e) => {
             record_failure(engine, session, outcome, operations::READ_ISSUE, &e.into()).await?;
