@@ -137,18 +137,23 @@ impl SyncSettings {
     }
 }
 
-/// Link actor lifecycle.
+/// Link actor lifecycle and threads.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ActorSettings {
-    /// An idle link actor stops after this many seconds; it re-activates on demand.
+    /// An idle link actor stops after this many seconds, and its state is freed; it
+    /// re-activates on demand by reading its stream again.
     pub idle_timeout_secs: u64,
+    /// Worker threads link actors are spread over (by a hash of the link id); default: the
+    /// machine's available parallelism.
+    pub threads: usize,
 }
 
 impl Default for ActorSettings {
     fn default() -> Self {
         Self {
-            idle_timeout_secs: 600,
+            idle_timeout_secs: 10,
+            threads: std::thread::available_parallelism().map_or(1, usize::from),
         }
     }
 }
@@ -408,6 +413,9 @@ impl Settings {
         }
         if self.actors.idle_timeout_secs == 0 {
             return invalid("actors.idle_timeout_secs", "must be at least 1");
+        }
+        if self.actors.threads == 0 {
+            return invalid("actors.threads", "must be at least 1");
         }
         if let Some(key_file) = &self.secrets.key_file {
             if canonical(key_file).starts_with(canonical(&self.data_dir)) {

@@ -139,3 +139,24 @@ fn the_key_file_must_live_outside_the_data_directory() {
     let s = Settings::from_toml("data_dir = \"/srv/d\"\n").expect("loads");
     assert_eq!(s.key_file(), PathBuf::from("/srv/d.key"));
 }
+
+#[test]
+fn actor_threads_and_idle_timeout_default_and_are_validated() {
+    let s = Settings::from_toml("").expect("defaults");
+    assert!(s.actors.threads >= 1);
+    assert!(
+        (1..=15).contains(&s.actors.idle_timeout_secs),
+        "idle actors stop within seconds"
+    );
+    let s = Settings::from_toml("[actors]\nthreads = 3\n").expect("set");
+    assert_eq!(s.actors.threads, 3);
+    let s = Settings::load_with_env(None, env(&[("SFJIRA_ACTORS__THREADS", "2")])).expect("env");
+    assert_eq!(s.actors.threads, 2);
+    for toml in ["[actors]\nthreads = 0\n", "[actors]\nthreads = -1\n"] {
+        let err = Settings::from_toml(toml).expect_err(toml);
+        assert!(
+            matches!(&err, ConfigError::Invalid { key, .. } if key == "actors.threads"),
+            "{toml}: {err}"
+        );
+    }
+}
