@@ -97,6 +97,9 @@ pub struct SyncSettings {
     pub scheduler_enabled: bool,
     /// Items reconciled at once.
     pub item_concurrency: usize,
+    /// Links one item's run keeps busy at once, which bounds the remote calls it has in
+    /// flight (each link's work makes its calls one after another).
+    pub links_in_flight: usize,
     /// Overlap of incremental windows, in seconds, against clock skew and late commits.
     pub window_overlap_secs: u64,
     /// Share of the daily Salesforce API limit above which scheduled work pauses.
@@ -117,6 +120,7 @@ impl Default for SyncSettings {
             interval_secs: 300,
             scheduler_enabled: true,
             item_concurrency: 4,
+            links_in_flight: DEFAULT_LINKS_IN_FLIGHT,
             window_overlap_secs: 60,
             api_budget_share: 0.8,
             attachment_ceiling_bytes: 10 * 1024 * 1024,
@@ -136,6 +140,9 @@ impl SyncSettings {
         }
     }
 }
+
+/// The default of `sync.links_in_flight`.
+pub const DEFAULT_LINKS_IN_FLIGHT: usize = 32;
 
 /// Link actor lifecycle and threads.
 #[derive(Debug, Clone, Deserialize)]
@@ -407,6 +414,9 @@ impl Settings {
         }
         if self.sync.item_concurrency == 0 {
             return invalid("sync.item_concurrency", "must be at least 1");
+        }
+        if self.sync.links_in_flight == 0 {
+            return invalid("sync.links_in_flight", "must be at least 1");
         }
         if !(0.0..=1.0).contains(&self.sync.api_budget_share) {
             return invalid("sync.api_budget_share", "must be between 0 and 1");

@@ -8,6 +8,7 @@
 //!   ├── actor runtime (own thread, actix System)      │
 //!   │    ├── Scheduler ── tick every sync.interval ── fans out to items (bounded)
 //!   │    │                    └── ItemReconciler ── registry.run(link, work) ──┐
+//!   │    │                        (sync.links_in_flight links at once)         │
 //!   │    └── worker arbiters × actors.threads (one thread each)                │
 //!   │         └── LinkActor × active links ◄── LinkRegistry (activate on demand on the
 //!   │              worker the link id hashes to; stop when idle, freeing the state)
@@ -26,6 +27,6 @@ pub mod runtime;
 pub mod scheduler;
 
 pub use link::{LinkActor, LinkError, LinkSession, LinkWork};
-pub use registry::LinkRegistry;
+pub use registry::{LinkLookup, LinkRegistry};
 pub use runtime::BackgroundRuntime;
 pub use scheduler::{Reconciler, Scheduler, SchedulerError};

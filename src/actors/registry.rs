@@ -7,7 +7,7 @@
 //! costs nothing in memory; an address found dead is replaced by a fresh actor, and a message
 //! that raced with a stopping actor is retried once on the fresh one. Lookups read the link
 //! index projection, waiting first until it has folded everything appended so far, so a link
-//! created a moment ago is found.
+//! created a moment ago is found; [`LinkRegistry::lookup`] waits once for many lookups.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,7 +19,7 @@ use parking_lot::Mutex;
 
 use super::link::{LinkActor, LinkError, LinkWork, Run, Snapshot};
 use super::runtime::BackgroundRuntime;
-use crate::domain::ids::{ItemId, JiraIssueKey, LinkId};
+use crate::domain::ids::{ItemId, JiraIssueKey, LinkId, SalesforceId};
 use crate::domain::link::LinkState;
 use crate::events::store::{EventStore, ViewTree};
 use crate::events::Meta;
@@ -160,10 +160,20 @@ impl LinkRegistry {
         self.rows_under(&links::issue_prefix(key))
     }
 
-    /// Live links of an item.
+    /// Live links of an item (every one of them: O(links of the item); reconciliation looks
+    /// links up one record or issue at a time through [`LinkRegistry::lookup`] instead).
     pub async fn links_for_item(&self, item: ItemId) -> Result<Vec<LinkRow>, LinkError> {
         self.caught_up().await?;
         self.rows_under(&links::item_prefix(item))
+    }
+
+    /// The link index once it has folded everything appended so far, for many lookups in one
+    /// go (one reconciliation run) without waiting again for each.
+    pub async fn lookup(&self) -> Result<LinkLookup, LinkError> {
+        self.caught_up().await?;
+        Ok(LinkLookup {
+            view: self.index.view(),
+        })
     }
 
     /// A link's index row (live or not).
@@ -196,4 +206,39 @@ fn rows_under(view: &dyn ViewTree, prefix: &str) -> Result<Vec<LinkRow>, LinkErr
         }
     }
     Ok(rows)
+}
+
+/// The link index as of a [`LinkRegistry::lookup`]: reads only the rows asked for.
+pub struct LinkLookup {
+    view: Arc<dyn ViewTree>,
+}
+
+impl LinkLookup {
+    /// The live links of `record` in `item` (at most one: link ids derive from the pair).
+    pub fn for_record_in_item(
+        &self,
+        record: &SalesforceId,
+        item: ItemId,
+    ) -> Result<Vec<LinkRow>, LinkError> {
+        let rows = rows_under(self.view.as_ref(), &links::record_prefix(record))?;
+        Ok(live_in_item(rows, item))
+    }
+
+    /// The live links of the Jira issue `key` in `item`.
+    pub fn for_issue_in_item(
+        &self,
+        key: &JiraIssueKey,
+        item: ItemId,
+    ) -> Result<Vec<LinkRow>, LinkError> {
+        let rows = rows_under(self.view.as_ref(), &links::issue_prefix(key))?;
+        Ok(live_in_item(rows, item))
+    }
+}
+
+/// The rows of live links of `item` (an unlink removes the membership rows; the row's own
+/// flag is checked as well).
+fn live_in_item(rows: Vec<LinkRow>, item: ItemId) -> Vec<LinkRow> {
+    rows.into_iter()
+        .filter(|row| row.linked && row.item_id == item)
+        .collect()
 }

@@ -160,3 +160,21 @@ fn actor_threads_and_idle_timeout_default_and_are_validated() {
         );
     }
 }
+
+#[test]
+fn links_in_flight_defaults_and_is_validated() {
+    let s = Settings::from_toml("").expect("defaults");
+    assert_eq!(s.sync.links_in_flight, DEFAULT_LINKS_IN_FLIGHT);
+    let s = Settings::from_toml("[sync]\nlinks_in_flight = 64\n").expect("set");
+    assert_eq!(s.sync.links_in_flight, 64);
+    for toml in [
+        "[sync]\nlinks_in_flight = 0\n",
+        "[sync]\nlinks_in_flight = \"many\"\n",
+    ] {
+        let err = Settings::from_toml(toml).expect_err(toml);
+        assert!(
+            matches!(&err, ConfigError::Invalid { key, .. } if key == "sync.links_in_flight"),
+            "{toml}: {err}"
+        );
+    }
+}

@@ -22,7 +22,7 @@ use super::work::salesforce_to_jira::create_issue::AutoCreateWork;
 use super::work::salesforce_to_jira::PullWork;
 use super::work::{ItemSnapshot, RecordChanges, WorkOutcome};
 use super::{metadata, Engine, SyncError};
-use crate::actors::Reconciler;
+use crate::actors::{LinkLookup, Reconciler};
 use crate::connectors::salesforce::{Record, SalesforceClient};
 use crate::domain::catalog::comment_model;
 use crate::domain::feeds::{
@@ -36,9 +36,6 @@ use crate::events::Meta;
 use crate::projections::admin::{self, AdminItem};
 use crate::projections::links::LinkRow;
 use crate::projections::{read_json, scan_json};
-
-/// Link actors one item's run keeps busy at once.
-const LINKS_IN_FLIGHT: usize = 8;
 
 /// The longest Jira pause a run waits out; a longer one leaves the rest for the next run.
 const JIRA_PAUSE_CAP: std::time::Duration = std::time::Duration::from_secs(60);
@@ -144,14 +141,19 @@ pub async fn reconcile_item(
     }
     let overlap = Duration::seconds(engine.settings.sync.window_overlap_secs as i64);
     let feeds = read_feeds(&engine, &sf, &item, &watermarks, overlap).await?;
-    let linked: BTreeMap<SalesforceId, LinkRow> = engine
-        .registry
-        .links_for_item(item_id)
-        .await?
-        .into_iter()
-        .map(|row| (row.record_id.clone(), row))
+    let changes = feeds.changes();
+    let lookup = engine.registry.lookup().await?;
+    let linked = linked_records(&lookup, item_id, changes.keys())?;
+    let jobs = jobs_for(&item, changes, &linked);
+    // Links this run creates were not linked when it started: the sweep leaves them alone, as
+    // their work has just read their issue.
+    let created: BTreeSet<LinkId> = jobs
+        .iter()
+        .filter_map(|(_, job, _)| match job {
+            Job::Create(link) => Some(*link),
+            Job::Pull(_) => None,
+        })
         .collect();
-    let jobs = jobs_for(&item, feeds.changes(), &linked);
     let meta = Meta {
         causation_id: None,
         correlation_id: Some(run_id),
@@ -173,37 +175,12 @@ pub async fn reconcile_item(
     if definition.mode == crate::domain::item::SyncMode::TwoWay
         || definition.options.status_sync.is_some()
     {
-        let by_issue: BTreeMap<String, &LinkRow> = linked
-            .values()
-            .map(|row| (row.issue_key.to_string(), row))
-            .collect();
-        let lag = Duration::seconds(engine.settings.sync.jira_search_lag_secs as i64);
-        let since = jira_sweep_since(
-            watermarks.jira,
-            watermarks.jira_read_at,
-            defined_at(&engine, item_id)?,
-            overlap,
-            lag,
-        );
-        match sweep_jira(&engine, &item, since, &by_issue, meta).await {
-            Ok(Swept {
-                outcome,
-                newest,
-                read_at,
-                all_handled,
-            }) => {
-                tally.add(&outcome);
-                if all_handled {
-                    next.jira = next.jira.max(newest);
-                    next.jira_read_at = read_at.or(watermarks.jira_read_at);
-                } else {
-                    tally
-                        .errors
-                        .push("some Jira changes could not be applied yet".into());
-                }
-            }
-            Err(error) => tally.errors.push(format!("Jira sweep: {error}")),
-        }
+        let sweep = SweepScope {
+            lookup: &lookup,
+            skip: &created,
+            meta,
+        };
+        sweep_step(&engine, &item, &watermarks, sweep, &mut tally, &mut next).await?;
     }
     Ok(ItemRun {
         item_id,
@@ -212,6 +189,73 @@ pub async fn reconcile_item(
         watermarks: next,
         salesforce_calls: 0,
     })
+}
+
+/// The live links of the changed records in the item, by record: one index read per record
+/// the run saw, never a scan of the item's links.
+fn linked_records<'a>(
+    lookup: &LinkLookup,
+    item_id: ItemId,
+    records: impl Iterator<Item = &'a SalesforceId>,
+) -> Result<BTreeMap<SalesforceId, LinkRow>, SyncError> {
+    let mut linked = BTreeMap::new();
+    for record in records {
+        for row in lookup.for_record_in_item(record, item_id)? {
+            linked.insert(record.clone(), row);
+        }
+    }
+    Ok(linked)
+}
+
+/// What a Jira sweep may touch: the links it finds in the index, less those it must skip.
+struct SweepScope<'a> {
+    /// The link index (the run waited once for it to catch up with the log).
+    lookup: &'a LinkLookup,
+    /// Links the sweep leaves alone (created by this run).
+    skip: &'a BTreeSet<LinkId>,
+    /// Causation and correlation of what the push work records.
+    meta: Meta,
+}
+
+/// Sweeps Jira from the item's watermark and counts what that did; the Jira watermark moves
+/// only when everything found was handled.
+async fn sweep_step(
+    engine: &Arc<Engine>,
+    item: &ItemSnapshot,
+    watermarks: &Watermarks,
+    scope: SweepScope<'_>,
+    tally: &mut Tally,
+    next: &mut Watermarks,
+) -> Result<(), SyncError> {
+    let overlap = Duration::seconds(engine.settings.sync.window_overlap_secs as i64);
+    let lag = Duration::seconds(engine.settings.sync.jira_search_lag_secs as i64);
+    let since = jira_sweep_since(
+        watermarks.jira,
+        watermarks.jira_read_at,
+        defined_at(engine, item.id)?,
+        overlap,
+        lag,
+    );
+    match sweep_jira(engine, item, since, scope).await {
+        Ok(Swept {
+            outcome,
+            newest,
+            read_at,
+            all_handled,
+        }) => {
+            tally.add(&outcome);
+            if all_handled {
+                next.jira = next.jira.max(newest);
+                next.jira_read_at = read_at.or(watermarks.jira_read_at);
+            } else {
+                tally
+                    .errors
+                    .push("some Jira changes could not be applied yet".into());
+            }
+        }
+        Err(error) => tally.errors.push(format!("Jira sweep: {error}")),
+    }
+    Ok(())
 }
 
 /// When the item was defined (the Jira sweep's start before it has a watermark).
@@ -369,6 +413,7 @@ async fn run_jobs(
     jobs: Vec<(SalesforceId, Job, RecordChanges)>,
     meta: Meta,
 ) -> Vec<(SalesforceId, Result<WorkOutcome, SyncError>)> {
+    let in_flight = engine.settings.sync.links_in_flight.max(1);
     futures::stream::iter(jobs)
         .map(|(record, job, changes)| {
             let engine = engine.clone();
@@ -378,7 +423,7 @@ async fn run_jobs(
                 (record, result)
             }
         })
-        .buffer_unordered(LINKS_IN_FLIGHT)
+        .buffer_unordered(in_flight)
         .collect()
         .await
 }
@@ -521,8 +566,7 @@ async fn sweep_jira(
     engine: &Arc<Engine>,
     item: &ItemSnapshot,
     since: DateTime<Utc>,
-    by_issue: &BTreeMap<String, &LinkRow>,
-    meta: crate::events::Meta,
+    scope: SweepScope<'_>,
 ) -> Result<Swept, SyncError> {
     let Some(project) = item.definition.jira_projects.first() else {
         return Ok(Swept {
@@ -545,13 +589,19 @@ async fn sweep_jira(
         .search_jql_at(&jql, &["updated", "created"])
         .await?;
     let newest = issues.iter().filter_map(|i| i.updated()).max();
-    let jobs: Vec<LinkId> = issues
-        .iter()
-        .filter_map(|i| {
-            let row = by_issue.get(&i.key.as_ref()?.to_string())?;
-            issue_is_news(row, i).then_some(row.link_id)
-        })
-        .collect();
+    let mut jobs: Vec<LinkId> = Vec::new();
+    for issue in &issues {
+        let Some(key) = issue.key.as_ref() else {
+            continue;
+        };
+        for row in scope.lookup.for_issue_in_item(key, item.id)? {
+            if !scope.skip.contains(&row.link_id) && issue_is_news(&row, issue) {
+                jobs.push(row.link_id);
+            }
+        }
+    }
+    let meta = scope.meta;
+    let in_flight = engine.settings.sync.links_in_flight.max(1);
     let results: Vec<Result<WorkOutcome, crate::actors::LinkError>> = futures::stream::iter(jobs)
         .map(|link| {
             let engine = engine.clone();
@@ -569,7 +619,7 @@ async fn sweep_jira(
                 engine.registry.run(link, work, meta).await
             }
         })
-        .buffer_unordered(LINKS_IN_FLIGHT)
+        .buffer_unordered(in_flight)
         .collect()
         .await;
     let mut total = WorkOutcome::default();
