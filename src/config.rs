@@ -97,6 +97,9 @@ pub struct SyncSettings {
     pub scheduler_enabled: bool,
     /// Items reconciled at once.
     pub item_concurrency: usize,
+    /// Links one item's run keeps busy at once, which bounds the remote calls it has in
+    /// flight (each link's work makes its calls one after another).
+    pub links_in_flight: usize,
     /// Overlap of incremental windows, in seconds, against clock skew and late commits.
     pub window_overlap_secs: u64,
     /// Share of the daily Salesforce API limit above which scheduled work pauses.
@@ -117,6 +120,7 @@ impl Default for SyncSettings {
             interval_secs: 300,
             scheduler_enabled: true,
             item_concurrency: 4,
+            links_in_flight: DEFAULT_LINKS_IN_FLIGHT,
             window_overlap_secs: 60,
             api_budget_share: 0.8,
             attachment_ceiling_bytes: 10 * 1024 * 1024,
@@ -137,18 +141,26 @@ impl SyncSettings {
     }
 }
 
-/// Link actor lifecycle.
+/// The default of `sync.links_in_flight`.
+pub const DEFAULT_LINKS_IN_FLIGHT: usize = 32;
+
+/// Link actor lifecycle and threads.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ActorSettings {
-    /// An idle link actor stops after this many seconds; it re-activates on demand.
+    /// An idle link actor stops after this many seconds, and its state is freed; it
+    /// re-activates on demand by reading its stream again.
     pub idle_timeout_secs: u64,
+    /// Worker threads link actors are spread over (by a hash of the link id); default: the
+    /// machine's available parallelism.
+    pub threads: usize,
 }
 
 impl Default for ActorSettings {
     fn default() -> Self {
         Self {
-            idle_timeout_secs: 600,
+            idle_timeout_secs: 10,
+            threads: std::thread::available_parallelism().map_or(1, usize::from),
         }
     }
 }
@@ -403,11 +415,17 @@ impl Settings {
         if self.sync.item_concurrency == 0 {
             return invalid("sync.item_concurrency", "must be at least 1");
         }
+        if self.sync.links_in_flight == 0 {
+            return invalid("sync.links_in_flight", "must be at least 1");
+        }
         if !(0.0..=1.0).contains(&self.sync.api_budget_share) {
             return invalid("sync.api_budget_share", "must be between 0 and 1");
         }
         if self.actors.idle_timeout_secs == 0 {
             return invalid("actors.idle_timeout_secs", "must be at least 1");
+        }
+        if self.actors.threads == 0 {
+            return invalid("actors.threads", "must be at least 1");
         }
         if let Some(key_file) = &self.secrets.key_file {
             if canonical(key_file).starts_with(canonical(&self.data_dir)) {
@@ -554,146 +572,4 @@ fn apply_override(table: &mut toml::Table, name: &str, value: &str) -> Result<()
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use secrecy::ExposeSecret;
-
-    const STRONG: &str = "0123456789abcdef0123456789abcdef-strong";
-
-    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn defaults_apply_when_nothing_is_given() {
-        let s = Settings::load_with_env(None, env(&[])).expect("defaults load");
-        assert_eq!(s.sync.interval_secs, 300);
-        assert_eq!(s.data_dir, PathBuf::from("./data"));
-        assert_eq!(s.sync.attachment_ceiling_bytes, 10 * 1024 * 1024);
-    }
-
-    #[test]
-    fn environment_overrides_the_file_and_parses_types() {
-        let s = Settings::load_with_env(
-            None,
-            env(&[
-                ("SFJIRA_HTTP__PORT", "9090"),
-                ("SFJIRA_SYNC__SCHEDULER_ENABLED", "false"),
-                ("SFJIRA_HTTP__ADMIN_TOKEN", STRONG),
-                ("SFJIRA_DATA_DIR", "/tmp/x"),
-                ("SFJIRA_LOG", "debug"),
-            ]),
-        )
-        .expect("overrides load");
-        assert_eq!(s.http.port, 9090);
-        assert!(!s.sync.scheduler_enabled);
-        assert_eq!(
-            s.http.admin_token.as_ref().map(|t| t.expose_secret()),
-            Some(STRONG)
-        );
-        assert_eq!(s.data_dir, PathBuf::from("/tmp/x"));
-    }
-
-    #[test]
-    fn an_unknown_key_is_named() {
-        let err = Settings::from_toml("[sync]\ninterval = 5\n").expect_err("unknown key");
-        let text = err.to_string();
-        assert!(text.contains("interval"), "{text}");
-    }
-
-    #[test]
-    fn a_bad_value_is_named_with_its_path() {
-        let err = Settings::from_toml("[sync]\ninterval_secs = \"soon\"\n").expect_err("bad value");
-        assert!(err.to_string().contains("sync.interval_secs"), "{err}");
-        let err = Settings::from_toml("[sync]\ninterval_secs = 0\n").expect_err("zero");
-        assert!(err.to_string().contains("sync.interval_secs"), "{err}");
-    }
-
-    #[test]
-    fn secrets_never_print() {
-        let s =
-            Settings::from_toml(&format!("[http]\nadmin_token = \"{STRONG}\"\n")).expect("loads");
-        assert!(!format!("{s:?}").contains(STRONG));
-    }
-
-    #[test]
-    fn short_or_empty_secrets_are_refused_naming_the_key() {
-        for (toml, key) in [
-            ("[http]\nadmin_token = \"hunter2\"\n", "http.admin_token"),
-            ("[http]\nadmin_token = \"\"\n", "http.admin_token"),
-            (
-                "[jira]\nwebhook_secret = \"short-secret\"\n",
-                "jira.webhook_secret",
-            ),
-        ] {
-            let err = Settings::from_toml(toml).expect_err("weak secret");
-            assert!(err.to_string().contains(key), "{err}");
-            assert!(err.to_string().contains("32"), "{err}");
-        }
-    }
-
-    #[test]
-    fn secrets_are_read_from_files_and_not_twice() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let token = dir.path().join("token");
-        std::fs::write(&token, format!("{STRONG}\n")).expect("write");
-        let s = Settings::from_toml(&format!(
-            "[jira]\napi_token_file = {:?}\nwebhook_secret_file = {:?}\n",
-            token, token
-        ))
-        .expect("loads");
-        assert_eq!(
-            s.jira.api_token.as_ref().map(|t| t.expose_secret()),
-            Some(STRONG)
-        );
-        assert_eq!(
-            s.jira.webhook_secret.as_ref().map(|t| t.expose_secret()),
-            Some(STRONG)
-        );
-        let err = Settings::from_toml(&format!(
-            "[jira]\napi_token = \"x\"\napi_token_file = {token:?}\n"
-        ))
-        .expect_err("both");
-        assert!(err.to_string().contains("jira.api_token_file"), "{err}");
-        let err = Settings::from_toml("[http]\nadmin_token_file = \"/nonexistent/t\"\n")
-            .expect_err("missing file");
-        assert!(err.to_string().contains("http.admin_token_file"), "{err}");
-    }
-
-    #[test]
-    fn the_key_file_check_compares_canonical_paths() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let data = dir.path().join("data");
-        std::fs::create_dir_all(&data).expect("mkdir");
-        let sneaky = dir.path().join("data/../data/k");
-        let err = Settings::from_toml(&format!(
-            "data_dir = {data:?}\n[secrets]\nkey_file = {sneaky:?}\n"
-        ))
-        .expect_err("inside the data directory through ..");
-        assert!(err.to_string().contains("secrets.key_file"), "{err}");
-        #[cfg(unix)]
-        {
-            let link = dir.path().join("link");
-            std::os::unix::fs::symlink(&data, &link).expect("symlink");
-            let err = Settings::from_toml(&format!(
-                "data_dir = {data:?}\n[secrets]\nkey_file = {:?}\n",
-                link.join("k")
-            ))
-            .expect_err("inside the data directory through a link");
-            assert!(err.to_string().contains("secrets.key_file"), "{err}");
-        }
-    }
-
-    #[test]
-    fn the_key_file_must_live_outside_the_data_directory() {
-        let err =
-            Settings::from_toml("data_dir = \"/srv/d\"\n[secrets]\nkey_file = \"/srv/d/k\"\n")
-                .expect_err("inside data dir");
-        assert!(err.to_string().contains("secrets.key_file"), "{err}");
-        let s = Settings::from_toml("data_dir = \"/srv/d\"\n").expect("loads");
-        assert_eq!(s.key_file(), PathBuf::from("/srv/d.key"));
-    }
-}
+mod tests;

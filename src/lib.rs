@@ -15,8 +15,9 @@
 //!   webhook events sfjira handles), stream names, envelopes, codec, upcasting and the
 //!   [`events::store`] (the `EventStore` trait, the sled implementation, an in-memory reference
 //!   store and the catch-up subscription).
-//! - [`actors`]: link actors, the link registry, the reconciliation scheduler and the projection
-//!   runners, with a diagram of who supervises whom.
+//! - [`actors`]: link actors (spread over a pool of worker threads by link id, stopped when
+//!   idle), the link registry, the reconciliation scheduler and the projection runners, with a
+//!   diagram of who supervises whom.
 //! - [`connectors`]: typed Salesforce and Jira REST clients with retry classification.
 //! - [`projections`]: read models (link index, issue panel, admin view) rebuilt from the log.
 //! - [`audit`]: hash-chain verification and replay of a stream as a timeline.

@@ -64,7 +64,10 @@ impl Application {
         let store = open_store(&settings, &metrics).await?;
         let projections = Projections::open(store.clone(), Some(metrics.clone()))?;
         let cancel = CancellationToken::new();
-        let runtime = Arc::new(BackgroundRuntime::start("sfjira-actors")?);
+        let runtime = Arc::new(BackgroundRuntime::with_workers(
+            "sfjira-actors",
+            settings.actors.threads,
+        )?);
         {
             let projections = projections.clone();
             let cancel = cancel.clone();

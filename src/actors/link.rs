@@ -203,7 +203,11 @@ pub struct LinkActor {
     idle_timeout: Duration,
     last_active: Instant,
     metrics: Option<Metrics>,
+    on_stop: Option<StopHook>,
 }
+
+/// What an actor calls once it has stopped (the registry forgets its address).
+pub type StopHook = Box<dyn FnOnce() + Send>;
 
 impl LinkActor {
     /// An actor for `id`, not yet started.
@@ -222,7 +226,14 @@ impl LinkActor {
             idle_timeout,
             last_active: Instant::now(),
             metrics,
+            on_stop: None,
         }
+    }
+
+    /// Calls `hook` once the actor has stopped (idle, failed hydration, or told to).
+    pub fn on_stop(mut self, hook: impl FnOnce() + Send + 'static) -> Self {
+        self.on_stop = Some(Box::new(hook));
+        self
     }
 }
 
@@ -263,6 +274,9 @@ impl Actor for LinkActor {
     fn stopped(&mut self, _ctx: &mut Self::Context) {
         if let Some(m) = &self.metrics {
             m.active_link_actors.dec();
+        }
+        if let Some(hook) = self.on_stop.take() {
+            hook();
         }
     }
 }

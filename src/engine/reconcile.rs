@@ -6,7 +6,9 @@
 //! commit a transaction after a later one has become visible); records seen twice are
 //! recognised by the link's memory and cost nothing. A watermark advances only past records
 //! that were handled: the first record whose work failed in a way a retry can fix holds the
-//! records watermark back, so it is read again next time.
+//! records watermark back, so it is read again next time. Links are looked up in the link
+//! index only for the records the run saw (and, in the Jira sweep, `reconcile/sweep.rs`, for
+//! the issues it found), never by scanning all of the item's links.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -17,29 +19,28 @@ use futures::StreamExt;
 use uuid::Uuid;
 
 use super::fetch::{self, Scope};
-use super::work::jira_to_salesforce::{wanted_fields, PushWork};
 use super::work::salesforce_to_jira::create_issue::AutoCreateWork;
 use super::work::salesforce_to_jira::PullWork;
 use super::work::{ItemSnapshot, RecordChanges, WorkOutcome};
 use super::{metadata, Engine, SyncError};
-use crate::actors::Reconciler;
-use crate::connectors::jira::Issue;
+use crate::actors::{LinkLookup, Reconciler};
 use crate::connectors::salesforce::{Record, SalesforceClient};
 use crate::domain::catalog::comment_model;
 use crate::domain::feeds::{
-    advance_feed, advance_records, classify, jira_sweep_since, records_window, Job, LinkedRecord,
-    RecordChange, RecordsMark,
+    advance_feed, advance_records, classify, records_window, Job, LinkedRecord, RecordChange,
+    RecordsMark,
 };
 use crate::domain::ids::{ItemId, LinkId, SalesforceId};
-use crate::domain::link::events::{LinkOrigin, Trigger};
+use crate::domain::link::events::Trigger;
 use crate::events::scheduler::{ItemOutcome, ItemRun, RunCounts, Watermarks};
 use crate::events::Meta;
 use crate::projections::admin::{self, AdminItem};
 use crate::projections::links::LinkRow;
 use crate::projections::{read_json, scan_json};
 
-/// Link actors one item's run keeps busy at once.
-const LINKS_IN_FLIGHT: usize = 8;
+mod sweep;
+
+use sweep::{sweep_step, SweepScope};
 
 /// The longest Jira pause a run waits out; a longer one leaves the rest for the next run.
 const JIRA_PAUSE_CAP: std::time::Duration = std::time::Duration::from_secs(60);
@@ -145,14 +146,19 @@ pub async fn reconcile_item(
     }
     let overlap = Duration::seconds(engine.settings.sync.window_overlap_secs as i64);
     let feeds = read_feeds(&engine, &sf, &item, &watermarks, overlap).await?;
-    let linked: BTreeMap<SalesforceId, LinkRow> = engine
-        .registry
-        .links_for_item(item_id)
-        .await?
-        .into_iter()
-        .map(|row| (row.record_id.clone(), row))
+    let changes = feeds.changes();
+    let lookup = engine.registry.lookup().await?;
+    let linked = linked_records(&lookup, item_id, changes.keys())?;
+    let jobs = jobs_for(&item, changes, &linked);
+    // Links this run creates were not linked when it started: the sweep leaves them alone, as
+    // their work has just read their issue.
+    let created: BTreeSet<LinkId> = jobs
+        .iter()
+        .filter_map(|(_, job, _)| match job {
+            Job::Create(link) => Some(*link),
+            Job::Pull(_) => None,
+        })
         .collect();
-    let jobs = jobs_for(&item, feeds.changes(), &linked);
     let meta = Meta {
         causation_id: None,
         correlation_id: Some(run_id),
@@ -174,37 +180,12 @@ pub async fn reconcile_item(
     if definition.mode == crate::domain::item::SyncMode::TwoWay
         || definition.options.status_sync.is_some()
     {
-        let by_issue: BTreeMap<String, &LinkRow> = linked
-            .values()
-            .map(|row| (row.issue_key.to_string(), row))
-            .collect();
-        let lag = Duration::seconds(engine.settings.sync.jira_search_lag_secs as i64);
-        let since = jira_sweep_since(
-            watermarks.jira,
-            watermarks.jira_read_at,
-            defined_at(&engine, item_id)?,
-            overlap,
-            lag,
-        );
-        match sweep_jira(&engine, &item, since, &by_issue, meta).await {
-            Ok(Swept {
-                outcome,
-                newest,
-                read_at,
-                all_handled,
-            }) => {
-                tally.add(&outcome);
-                if all_handled {
-                    next.jira = next.jira.max(newest);
-                    next.jira_read_at = read_at.or(watermarks.jira_read_at);
-                } else {
-                    tally
-                        .errors
-                        .push("some Jira changes could not be applied yet".into());
-                }
-            }
-            Err(error) => tally.errors.push(format!("Jira sweep: {error}")),
-        }
+        let sweep = SweepScope {
+            lookup: &lookup,
+            skip: &created,
+            meta,
+        };
+        sweep_step(&engine, &item, &watermarks, sweep, &mut tally, &mut next).await?;
     }
     Ok(ItemRun {
         item_id,
@@ -215,14 +196,20 @@ pub async fn reconcile_item(
     })
 }
 
-/// When the item was defined (the Jira sweep's start before it has a watermark).
-fn defined_at(engine: &Engine, item_id: ItemId) -> Result<DateTime<Utc>, SyncError> {
-    let view = engine.admin_view()?.view();
-    Ok(
-        read_json::<AdminItem>(view.as_ref(), &admin::item_key(item_id))?
-            .map(|row| row.defined_at)
-            .unwrap_or_else(Utc::now),
-    )
+/// The live links of the changed records in the item, by record: one index read per record
+/// the run saw, never a scan of the item's links.
+fn linked_records<'a>(
+    lookup: &LinkLookup,
+    item_id: ItemId,
+    records: impl Iterator<Item = &'a SalesforceId>,
+) -> Result<BTreeMap<SalesforceId, LinkRow>, SyncError> {
+    let mut linked = BTreeMap::new();
+    for record in records {
+        for row in lookup.for_record_in_item(record, item_id)? {
+            linked.insert(record.clone(), row);
+        }
+    }
+    Ok(linked)
 }
 
 /// Why scheduled Salesforce work waits, if it does: Salesforce refused for its daily limit, or
@@ -370,6 +357,7 @@ async fn run_jobs(
     jobs: Vec<(SalesforceId, Job, RecordChanges)>,
     meta: Meta,
 ) -> Vec<(SalesforceId, Result<WorkOutcome, SyncError>)> {
+    let in_flight = engine.settings.sync.links_in_flight.max(1);
     futures::stream::iter(jobs)
         .map(|(record, job, changes)| {
             let engine = engine.clone();
@@ -379,7 +367,7 @@ async fn run_jobs(
                 (record, result)
             }
         })
-        .buffer_unordered(LINKS_IN_FLIGHT)
+        .buffer_unordered(in_flight)
         .collect()
         .await
 }
@@ -487,114 +475,6 @@ impl Tally {
             ),
         }
     }
-}
-
-/// Whether a swept issue can hold anything its link has not handled: it changed since the link
-/// last read it, or — never read — it changed since sfjira created it (an issue auto-created
-/// and untouched since holds only what sfjira wrote).
-fn issue_is_news(row: &LinkRow, issue: &crate::connectors::jira::Issue) -> bool {
-    let Some(updated) = issue.updated() else {
-        return true;
-    };
-    match row.issue_read {
-        Some(handled) => updated > handled,
-        None => !(row.origin == LinkOrigin::Auto && issue.created() == Some(updated)),
-    }
-}
-
-/// What a Jira sweep did.
-struct Swept {
-    /// The push work's counts.
-    outcome: WorkOutcome,
-    /// The newest `updated` seen.
-    newest: Option<DateTime<Utc>>,
-    /// Jira's clock when the search answered.
-    read_at: Option<DateTime<Utc>>,
-    /// Whether every issue found was handled.
-    all_handled: bool,
-}
-
-/// Applies Jira-side changes of the item's linked issues that no webhook brought (sfjira was
-/// down, a delivery was lost): one JQL search since `since`, then the push work of each linked
-/// issue found newer than its link last handled (an issue read again only because the window
-/// overlaps costs nothing more).
-async fn sweep_jira(
-    engine: &Arc<Engine>,
-    item: &ItemSnapshot,
-    since: DateTime<Utc>,
-    by_issue: &BTreeMap<String, &LinkRow>,
-    meta: crate::events::Meta,
-) -> Result<Swept, SyncError> {
-    let Some(project) = item.definition.jira_projects.first() else {
-        return Ok(Swept {
-            outcome: WorkOutcome::default(),
-            newest: None,
-            read_at: None,
-            all_handled: true,
-        });
-    };
-    let mut jql = format!(
-        "project = {}",
-        crate::domain::escape::jql_quote(project.as_str())
-    );
-    jql.push_str(&format!(
-        " AND updated >= {} ORDER BY updated ASC",
-        since.timestamp_millis()
-    ));
-    let mut fields = wanted_fields(item);
-    fields.extend(["updated", "created"]);
-    fields.sort_unstable();
-    fields.dedup();
-    let (issues, read_at) = engine.jira()?.search_jql_at(&jql, &fields).await?;
-    let newest = issues.iter().filter_map(|i| i.updated()).max();
-    let jobs: Vec<(LinkId, Issue)> = issues
-        .into_iter()
-        .filter_map(|i| {
-            let row = by_issue.get(&i.key.as_ref()?.to_string())?;
-            issue_is_news(row, &i).then_some((row.link_id, i))
-        })
-        .collect();
-    let results: Vec<Result<WorkOutcome, crate::actors::LinkError>> = futures::stream::iter(jobs)
-        .map(|(link, issue)| {
-            let engine = engine.clone();
-            let work = PushWork {
-                engine: engine.clone(),
-                item: item.clone(),
-                trigger: Trigger::Scheduler,
-                seen: Some(issue),
-            };
-            async move {
-                if !engine.throttle.wait_for_jira(JIRA_PAUSE_CAP).await {
-                    return Err(crate::actors::LinkError::Work(
-                        "Jira asked sfjira to slow down".into(),
-                    ));
-                }
-                engine.registry.run(link, work, meta).await
-            }
-        })
-        .buffer_unordered(LINKS_IN_FLIGHT)
-        .collect()
-        .await;
-    let mut total = WorkOutcome::default();
-    let mut all_handled = true;
-    for result in results {
-        match result {
-            Ok(outcome) => {
-                all_handled &= !outcome.retry_needed;
-                total.add(outcome);
-            }
-            Err(_) => {
-                all_handled = false;
-                total.failures += 1;
-            }
-        }
-    }
-    Ok(Swept {
-        outcome: total,
-        newest,
-        read_at,
-        all_handled,
-    })
 }
 
 /// The records feed's position in the run's watermarks.

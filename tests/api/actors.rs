@@ -1,4 +1,5 @@
-//! Link actors serialise work, survive passivation, and the scheduler never overlaps runs.
+//! Link actors serialise work, survive passivation, spread over the actor threads, and the
+//! scheduler never overlaps runs.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -86,28 +87,98 @@ async fn concurrent_work_on_one_link_runs_one_at_a_time_across_awaits() {
     }
 }
 
+/// Work that answers which thread the link's actor runs on.
+#[derive(Clone)]
+struct WhereAmI;
+
+#[async_trait]
+impl LinkWork for WhereAmI {
+    type Output = std::thread::ThreadId;
+
+    async fn run(&mut self, _session: &mut LinkSession) -> Result<Self::Output, LinkError> {
+        Ok(std::thread::current().id())
+    }
+}
+
+/// Waits until the registry holds no active actor.
+async fn wait_until_all_idle(app: &crate::helpers::TestApp) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while app.state.registry.active() > 0 {
+        assert!(Instant::now() < deadline, "the idle actor never stopped");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[actix_web::test]
 async fn a_passivated_link_actor_reactivates_with_identical_state() {
     let app = spawn_app_with(|s| s.actors.idle_timeout_secs = 1).await;
     let link = app
         .link(ItemId::new(), "SUP-3", "500xx000000bQ2L", LinkOrigin::Auto)
         .await;
-    let before = app.state.registry.state(link).await.expect("state");
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let version = app
+        .state
+        .registry
+        .run(link, SlowWork { log: log.clone() }, Meta::default())
+        .await
+        .expect("work runs");
+    assert_eq!(version, Some(2));
     assert_eq!(app.state.registry.active(), 1);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while app.state.registry.active() > 0 {
-        assert!(Instant::now() < deadline, "the idle actor never stopped");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_until_all_idle(&app).await;
+    // A fresh actor hydrates the whole stream: the next work sees the version the last one left.
+    let version = app
+        .state
+        .registry
+        .run(link, SlowWork { log: log.clone() }, Meta::default())
+        .await
+        .expect("work runs on a fresh actor");
+    assert_eq!(version, Some(3));
+    assert_eq!(log.lock().last().map(|(_, _, seen)| *seen), Some(Some(2)));
     let after = app
         .state
         .registry
         .state(link)
         .await
         .expect("state after reactivation");
-    assert_eq!(before, after);
-    assert_eq!(after.1, Some(1));
+    assert_eq!(after.1, Some(3));
     assert!(after.0.is_linked());
+    wait_until_all_idle(&app).await;
+}
+
+#[actix_web::test]
+async fn links_of_one_item_are_spread_over_the_actor_threads() {
+    let app = spawn_app_with(|s| s.actors.threads = 2).await;
+    // A fixed item, so the links' ids (and so their threads) are the same on every run.
+    let item = ItemId::from_uuid(Uuid::from_u128(0x5ca1e));
+    let mut placed = Vec::new();
+    for i in 0..16 {
+        let link = app
+            .link(
+                item,
+                &format!("SUP-{}", i + 1),
+                &format!("500xx00000{i:05}"),
+                LinkOrigin::Manual,
+            )
+            .await;
+        let thread = app
+            .state
+            .registry
+            .run(link, WhereAmI, Meta::default())
+            .await
+            .expect("runs");
+        placed.push((link, thread));
+    }
+    let threads: std::collections::HashSet<_> = placed.iter().map(|(_, t)| *t).collect();
+    assert_eq!(threads.len(), 2, "16 links over 2 threads use both");
+    for (link, thread) in placed {
+        let again = app
+            .state
+            .registry
+            .run(link, WhereAmI, Meta::default())
+            .await
+            .expect("runs");
+        assert_eq!(again, thread, "a link stays on its thread");
+    }
 }
 
 #[actix_web::test]
