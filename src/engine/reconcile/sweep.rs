@@ -10,10 +10,10 @@ use futures::StreamExt;
 
 use super::{Tally, JIRA_PAUSE_CAP};
 use crate::actors::LinkLookup;
+use crate::connectors::jira::Issue;
 use crate::domain::feeds::jira_sweep_since;
 use crate::domain::ids::{ItemId, LinkId};
 use crate::domain::link::events::{LinkOrigin, Trigger};
-use crate::connectors::jira::Issue;
 use crate::engine::work::jira_to_salesforce::{wanted_fields, PushWork};
 use crate::engine::work::{ItemSnapshot, WorkOutcome};
 use crate::engine::{Engine, SyncError};
