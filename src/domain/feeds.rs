@@ -55,6 +55,24 @@ pub fn records_window(
     }
 }
 
+/// Where an org-wide feed (comments, files: `CreatedDate >=`) starts: an overlap before its
+/// watermark, for rows committed late with an earlier `CreatedDate` — unless the run before
+/// read Salesforce (its clock, less a second for the `Date` header's rounding) an overlap or
+/// more after that watermark, when nothing older can still appear and the feed starts at the
+/// watermark itself. With no watermark, an overlap before the item's baseline (or everything).
+pub fn feed_since(
+    stamp: Option<DateTime<Utc>>,
+    read_at: Option<DateTime<Utc>>,
+    baseline: Option<DateTime<Utc>>,
+    overlap: Duration,
+) -> Option<DateTime<Utc>> {
+    match (stamp, read_at) {
+        (Some(stamp), Some(read)) if read - Duration::seconds(1) >= stamp + overlap => Some(stamp),
+        (Some(stamp), _) => Some(stamp - overlap),
+        (None, _) => baseline.map(|b| b - overlap),
+    }
+}
+
 /// Where the Jira sweep starts (`updated >=`). Jira's search index shows a change a little
 /// after it happened (`lag`), so the sweep reaches back an overlap before the Jira watermark —
 /// until a sweep has run an overlap and the lag after it, when nothing older can still appear

@@ -27,8 +27,8 @@ use crate::actors::{LinkLookup, Reconciler};
 use crate::connectors::salesforce::{Record, SalesforceClient};
 use crate::domain::catalog::comment_model;
 use crate::domain::feeds::{
-    advance_feed, advance_records, classify, records_window, Job, LinkedRecord, RecordChange,
-    RecordsMark,
+    advance_feed, advance_records, classify, feed_since, records_window, Job, LinkedRecord,
+    RecordChange, RecordsMark,
 };
 use crate::domain::ids::{ItemId, LinkId, SalesforceId};
 use crate::domain::link::events::Trigger;
@@ -119,10 +119,6 @@ pub async fn snapshot(
         },
         row.watermarks,
     ))
-}
-
-fn minus(t: Option<DateTime<Utc>>, overlap: Duration) -> Option<DateTime<Utc>> {
-    t.map(|t| t - overlap)
 }
 
 /// Reconciles one item: unless Salesforce work is paused, read what changed since the item's
@@ -300,13 +296,23 @@ async fn read_feeds(
     let comments = if definition.options.comments_sync {
         let feed = describe.object.feed_enabled;
         let model = comment_model(&definition.object, Some(feed));
-        let since = minus(watermarks.comments.or(baseline), overlap);
+        let since = feed_since(
+            watermarks.comments,
+            watermarks.records_read_at,
+            baseline,
+            overlap,
+        );
         fetch::comments(sf, model, feed, prefix.as_deref(), Scope::Since(since)).await?
     } else {
         fetch::FeedRead::default()
     };
     let files = if definition.options.attachments_sync {
-        let since = minus(watermarks.files.or(baseline), overlap);
+        let since = feed_since(
+            watermarks.files,
+            watermarks.records_read_at,
+            baseline,
+            overlap,
+        );
         fetch::files_since(sf, prefix.as_deref(), since).await?
     } else {
         fetch::FeedRead::default()

@@ -174,3 +174,35 @@ fn the_jira_sweep_reaches_back_an_overlap_until_a_later_sweep_proves_it_settled(
         "settled: a quiet project is not read again"
     );
 }
+
+#[test]
+fn org_wide_feeds_stop_reaching_back_once_a_later_read_proves_them_settled() {
+    let overlap = Duration::seconds(60);
+    let mark = at("2024-05-01T10:00:00Z");
+    let baseline = at("2024-04-30T08:00:00Z");
+    // Given a comment watermark read 30 s after the newest row: rows may still appear behind it.
+    assert_eq!(
+        feed_since(Some(mark), Some(at("2024-05-01T10:00:30Z")), None, overlap),
+        Some(mark - overlap)
+    );
+    // Given the last read an overlap (and the Date header's second) after it: none can.
+    assert_eq!(
+        feed_since(Some(mark), Some(at("2024-05-01T10:01:01Z")), None, overlap),
+        Some(mark)
+    );
+    // A read just under that still reaches back.
+    assert_eq!(
+        feed_since(Some(mark), Some(at("2024-05-01T10:01:00Z")), None, overlap),
+        Some(mark - overlap)
+    );
+    // Never read: the overlap before the watermark, or before the baseline, or everything.
+    assert_eq!(
+        feed_since(Some(mark), None, None, overlap),
+        Some(mark - overlap)
+    );
+    assert_eq!(
+        feed_since(None, Some(mark), Some(baseline), overlap),
+        Some(baseline - overlap)
+    );
+    assert_eq!(feed_since(None, None, None, overlap), None);
+}
