@@ -97,16 +97,8 @@ pub async fn apply(
     if two_way && !definition.mappings.is_empty() {
         fields::push_fields(engine, session, item, issue, &mut fresh, &mut outcome).await?;
     }
-    if definition.options.status_sync.is_some() {
-        let current = issue.status().map(|s| s.name);
-        let remembered = session
-            .state()
-            .status
-            .as_ref()
-            .and_then(|m| m.jira_value.clone());
-        if current.is_some() && current != remembered {
-            status_from_jira(engine, session, item, issue, &mut fresh, &mut outcome).await?;
-        }
+    if status_moved(session, item, issue) {
+        status_from_jira(engine, session, item, issue, &mut fresh, &mut outcome).await?;
     }
     if two_way && definition.options.comments_sync && comments_could_be_new(session, issue) {
         comments::push_comments(engine, session, item, &key, &mut outcome).await?;
@@ -172,14 +164,21 @@ fn serves(session: &LinkSession, item: &ItemSnapshot, issue: &Issue, wanted: &[&
     if issue.updated().is_none() || !wanted.iter().all(|f| issue.fields.contains_key(*f)) {
         return false;
     }
-    let status_moved = item.definition.options.status_sync.is_some()
-        && issue.status().map(|s| s.name)
-            != session
-                .state()
-                .status
-                .as_ref()
-                .and_then(|m| m.jira_value.clone());
-    !status_moved || issue.changelog.is_some()
+    !status_moved(session, item, issue) || issue.changelog.is_some()
+}
+
+/// Whether the item syncs status and the issue shows one other than the link remembers.
+fn status_moved(session: &LinkSession, item: &ItemSnapshot, issue: &Issue) -> bool {
+    if item.definition.options.status_sync.is_none() {
+        return false;
+    }
+    let current = issue.status().map(|s| s.name);
+    let remembered = session
+        .state()
+        .status
+        .as_ref()
+        .and_then(|m| m.jira_value.clone());
+    current.is_some() && current != remembered
 }
 
 /// Whether the link already handled the issue as of this `updated` or later.
