@@ -160,13 +160,6 @@ impl LinkRegistry {
         self.rows_under(&links::issue_prefix(key))
     }
 
-    /// Live links of an item (every one of them: O(links of the item); reconciliation looks
-    /// links up one record or issue at a time through [`LinkRegistry::lookup`] instead).
-    pub async fn links_for_item(&self, item: ItemId) -> Result<Vec<LinkRow>, LinkError> {
-        self.caught_up().await?;
-        self.rows_under(&links::item_prefix(item))
-    }
-
     /// The link index once it has folded everything appended so far, for many lookups in one
     /// go (one reconciliation run) without waiting again for each.
     pub async fn lookup(&self) -> Result<LinkLookup, LinkError> {
