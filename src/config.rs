@@ -100,6 +100,9 @@ pub struct SyncSettings {
     /// Links one item's run keeps busy at once, which bounds the remote calls it has in
     /// flight (each link's work makes its calls one after another).
     pub links_in_flight: usize,
+    /// Changed records a run reads per page of its records query (Salesforce's `batchSize`,
+    /// 200–2,000): a run holds one page in memory, however many records changed.
+    pub records_page_size: u32,
     /// Overlap of incremental windows, in seconds, against clock skew and late commits.
     pub window_overlap_secs: u64,
     /// Share of the daily Salesforce API limit above which scheduled work pauses.
@@ -121,6 +124,7 @@ impl Default for SyncSettings {
             scheduler_enabled: true,
             item_concurrency: 4,
             links_in_flight: DEFAULT_LINKS_IN_FLIGHT,
+            records_page_size: 2000,
             window_overlap_secs: 60,
             api_budget_share: 0.8,
             attachment_ceiling_bytes: 10 * 1024 * 1024,
@@ -417,6 +421,9 @@ impl Settings {
         }
         if self.sync.links_in_flight == 0 {
             return invalid("sync.links_in_flight", "must be at least 1");
+        }
+        if !(200..=2000).contains(&self.sync.records_page_size) {
+            return invalid("sync.records_page_size", "must be between 200 and 2000");
         }
         if !(0.0..=1.0).contains(&self.sync.api_budget_share) {
             return invalid("sync.api_budget_share", "must be between 0 and 1");

@@ -178,3 +178,19 @@ fn links_in_flight_defaults_and_is_validated() {
         );
     }
 }
+
+#[test]
+fn records_page_size_defaults_to_a_full_page_and_is_validated() {
+    let s = Settings::from_toml("").expect("defaults");
+    assert_eq!(s.sync.records_page_size, 2000);
+    let s = Settings::from_toml("[sync]\nrecords_page_size = 200\n").expect("set");
+    assert_eq!(s.sync.records_page_size, 200);
+    for bad in ["199", "2001"] {
+        let err = Settings::from_toml(&format!("[sync]\nrecords_page_size = {bad}\n"))
+            .expect_err("out of range");
+        assert!(
+            matches!(&err, ConfigError::Invalid { key, .. } if key == "sync.records_page_size"),
+            "{bad}: {err}"
+        );
+    }
+}

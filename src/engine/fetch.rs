@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::SyncError;
-use crate::connectors::salesforce::{Record, SalesforceClient};
+use crate::connectors::salesforce::{QueryPager, Record, SalesforceClient};
 use crate::domain::catalog::CommentModel;
 use crate::domain::comments::{salesforce_text_to_plain, ParentComment};
 use crate::domain::escape::soql_quote;
@@ -166,20 +166,22 @@ fn window_clause(window: &RecordWindow) -> String {
     }
 }
 
-/// Records of the item's object changed in `window`, oldest first (by `SystemModstamp`, then
-/// `Id`), with Salesforce's clock when it answered.
-pub async fn changed_records(
+/// A pager over the records of the item's object changed in `window`, oldest first (by
+/// `SystemModstamp`, then `Id`), `page_size` at a time; nothing is read until its first page
+/// is asked for.
+pub fn changed_records(
     sf: &SalesforceClient,
     definition: &ItemDefinition,
     window: &RecordWindow,
-) -> Result<(Vec<Record>, Option<DateTime<Utc>>), SyncError> {
+    page_size: u32,
+) -> QueryPager {
     let soql = format!(
         "SELECT {} FROM {}{} ORDER BY SystemModstamp ASC, Id ASC",
         record_fields(definition).join(", "),
         definition.object,
         window_clause(window)
     );
-    Ok(sf.query_timed(&soql).await?)
+    sf.pager(&soql).batch_size(page_size)
 }
 
 /// One record with the item's fields.

@@ -1,6 +1,7 @@
 //! One item's reconciliation: read what changed in Salesforce since the item's watermarks, in
-//! bulk, and hand each affected record to its link's actor — or, for a new record of an
-//! auto-create item, to the actor of the link it will have.
+//! bulk and a page at a time, and hand each affected record to its link's actor — or, for a
+//! new record of an auto-create item, to the actor of the link it will have. Memory is bounded
+//! by a page of records, however many changed.
 //!
 //! The windows are half-open from the watermark (minus a small overlap, because Salesforce can
 //! commit a transaction after a later one has become visible); records seen twice are
@@ -24,7 +25,7 @@ use super::work::salesforce_to_jira::PullWork;
 use super::work::{ItemSnapshot, RecordChanges, WorkOutcome};
 use super::{metadata, Engine, SyncError};
 use crate::actors::{LinkLookup, Reconciler};
-use crate::connectors::salesforce::{Record, SalesforceClient};
+use crate::connectors::salesforce::{QueryPager, Record, SalesforceClient};
 use crate::domain::catalog::comment_model;
 use crate::domain::feeds::{
     advance_feed, advance_records, classify, feed_since, records_window, Job, LinkedRecord,
@@ -39,8 +40,10 @@ use crate::projections::links::LinkRow;
 use crate::projections::{read_json, scan_json};
 
 mod sweep;
+mod tally;
 
 use sweep::{sweep_step, SweepScope};
+use tally::Tally;
 
 /// The longest Jira pause a run waits out; a longer one leaves the rest for the next run.
 const JIRA_PAUSE_CAP: std::time::Duration = std::time::Duration::from_secs(60);
@@ -141,32 +144,41 @@ pub async fn reconcile_item(
         });
     }
     let overlap = Duration::seconds(engine.settings.sync.window_overlap_secs as i64);
-    let feeds = read_feeds(&engine, &sf, &item, &watermarks, overlap).await?;
-    let changes = feeds.changes();
+    let mut feeds = open_feeds(&engine, &sf, &item, &watermarks, overlap).await?;
     let lookup = engine.registry.lookup().await?;
-    let linked = linked_records(&lookup, item_id, changes.keys())?;
-    let jobs = jobs_for(&item, changes, &linked);
-    // Links this run creates were not linked when it started: the sweep leaves them alone, as
-    // their work has just read their issue.
-    let created: BTreeSet<LinkId> = jobs
-        .iter()
-        .filter_map(|(_, job, _)| match job {
-            Job::Create(link) => Some(*link),
-            Job::Pull(_) => None,
-        })
-        .collect();
     let meta = Meta {
         causation_id: None,
         correlation_id: Some(run_id),
     };
-    let results = run_jobs(&engine, &item, jobs, meta).await;
-    let mut tally = Tally::new(feeds.records.len());
-    for (record, result) in results {
-        tally.record(record, result);
+    let mut pass = RecordsPass {
+        engine: &engine,
+        item: &item,
+        lookup: &lookup,
+        meta,
+        tally: Tally::new(),
+        created: BTreeSet::new(),
+        seen: Vec::new(),
+    };
+    // One page of records at a time, the next page read while this one's jobs run; the
+    // comments and files found on records outside the window last.
+    let mut page = feeds.first_page.take();
+    while let Some(records) = page {
+        let changes = feeds.changes_with(records, &mut pass);
+        let (handled, next) = tokio::join!(pass.handle(changes), feeds.next_page());
+        handled?;
+        page = next?;
     }
+    let rest = std::mem::take(&mut feeds.pending);
+    pass.handle(rest).await?;
+    let RecordsPass {
+        mut tally,
+        created,
+        seen,
+        ..
+    } = pass;
     let mut next = advance(
         &watermarks,
-        &feeds.records,
+        seen,
         &feeds.comments,
         &feeds.files,
         &tally.unhandled,
@@ -233,47 +245,57 @@ fn paused(engine: &Engine, sf: &SalesforceClient) -> Option<String> {
     })
 }
 
-/// What one run read of Salesforce's change feeds.
+/// What one run reads of Salesforce's change feeds: the org-wide comment and file feeds
+/// whole (they hold only what is new), the item's changed records a page at a time, so that a
+/// back-fill of 100,000 records never holds more than a page of them.
 struct Feeds {
-    /// Changed records, oldest first.
-    records: Vec<Record>,
+    /// The records query, after its first page.
+    pager: QueryPager,
+    /// The first page of changed records, until it is handled.
+    first_page: Option<Vec<Record>>,
     /// Salesforce's clock when the records query answered.
     read_at: Option<DateTime<Utc>>,
     /// New comments, and how far the org-wide feed was read.
     comments: fetch::FeedRead<fetch::FoundComment>,
     /// New files with their records, and how far the org-wide feed was read.
     files: fetch::FeedRead<(SalesforceId, fetch::FoundFile)>,
+    /// New comments and files not yet handed to their record's job, by record.
+    pending: BTreeMap<SalesforceId, RecordChanges>,
 }
 
 impl Feeds {
-    /// What changed, record by record.
-    fn changes(&self) -> BTreeMap<SalesforceId, RecordChanges> {
-        let mut changes: BTreeMap<SalesforceId, RecordChanges> = BTreeMap::new();
-        for record in &self.records {
-            if let Some(id) = fetch::record_id(record) {
-                changes.entry(id).or_default().record = Some(record.clone());
+    /// The next page of changed records, `None` after the last.
+    async fn next_page(&mut self) -> Result<Option<Vec<Record>>, SyncError> {
+        Ok(self.pager.next_page().await?.map(|page| page.records))
+    }
+
+    /// What changed on a page's records, each with its new comments and files (taken from
+    /// [`Feeds::pending`]); the page's records are counted as seen.
+    fn changes_with(
+        &mut self,
+        records: Vec<Record>,
+        pass: &mut RecordsPass<'_>,
+    ) -> BTreeMap<SalesforceId, RecordChanges> {
+        let mut changes = BTreeMap::new();
+        pass.tally.counts.records_seen += records.len() as u64;
+        for record in records {
+            let id = fetch::record_id(&record);
+            pass.seen.push((id.clone(), fetch::modstamp(&record)));
+            if let Some(id) = id {
+                let mut change = self.pending.remove(&id).unwrap_or_default();
+                change.record = Some(record);
+                changes.insert(id, change);
             }
-        }
-        for comment in &self.comments.found {
-            changes
-                .entry(comment.record_id.clone())
-                .or_default()
-                .comments
-                .push(comment.clone());
-        }
-        for (record, file) in &self.files.found {
-            changes
-                .entry(record.clone())
-                .or_default()
-                .files
-                .push(file.clone());
         }
         changes
     }
 }
 
-/// Reads the item's change feeds from their watermarks (windows per [`records_window`]).
-async fn read_feeds(
+/// Opens the item's change feeds from their watermarks (windows per [`records_window`]): the
+/// first page of records, then the comment and file feeds. The records query answers first,
+/// so its clock (`read_at`) is a time before the feeds were read, which is what the next
+/// run's [`feed_since`] relies on.
+async fn open_feeds(
     engine: &Engine,
     sf: &SalesforceClient,
     item: &ItemSnapshot,
@@ -292,7 +314,10 @@ async fn read_feeds(
         })?;
     let prefix = describe.object.key_prefix.clone();
     let window = records_window(&records_mark(watermarks), baseline, overlap);
-    let (records, read_at) = fetch::changed_records(sf, definition, &window).await?;
+    let page_size = engine.settings.sync.records_page_size;
+    let mut pager = fetch::changed_records(sf, definition, &window, page_size);
+    let first_page = pager.next_page().await?.map(|page| page.records);
+    let read_at = pager.answered_at();
     let comments = if definition.options.comments_sync {
         let feed = describe.object.feed_enabled;
         let model = comment_model(&definition.object, Some(feed));
@@ -317,12 +342,61 @@ async fn read_feeds(
     } else {
         fetch::FeedRead::default()
     };
+    let mut pending: BTreeMap<SalesforceId, RecordChanges> = BTreeMap::new();
+    for comment in &comments.found {
+        let change = pending.entry(comment.record_id.clone()).or_default();
+        change.comments.push(comment.clone());
+    }
+    for (record, file) in &files.found {
+        let change = pending.entry(record.clone()).or_default();
+        change.files.push(file.clone());
+    }
     Ok(Feeds {
-        records,
+        pager,
+        first_page,
         read_at,
         comments,
         files,
+        pending,
     })
+}
+
+/// One run's pass over the changed records: each batch of changes becomes jobs on the links'
+/// actors, whose outcomes are tallied.
+struct RecordsPass<'a> {
+    engine: &'a Arc<Engine>,
+    item: &'a ItemSnapshot,
+    lookup: &'a LinkLookup,
+    meta: Meta,
+    tally: Tally,
+    /// Links this run creates: they were not linked when it started, so the sweep leaves them
+    /// alone (their work has just read their issue).
+    created: BTreeSet<LinkId>,
+    /// Each changed record's id and `SystemModstamp`, in the order read (for the watermark).
+    seen: Vec<(Option<SalesforceId>, Option<DateTime<Utc>>)>,
+}
+
+impl RecordsPass<'_> {
+    /// Runs the jobs of one batch of changes and tallies what they did.
+    async fn handle(
+        &mut self,
+        changes: BTreeMap<SalesforceId, RecordChanges>,
+    ) -> Result<(), SyncError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let linked = linked_records(self.lookup, self.item.id, changes.keys())?;
+        let jobs = jobs_for(self.item, changes, &linked);
+        self.created
+            .extend(jobs.iter().filter_map(|(_, job, _)| match job {
+                Job::Create(link) => Some(*link),
+                Job::Pull(_) => None,
+            }));
+        for (record, result) in run_jobs(self.engine, self.item, jobs, self.meta).await {
+            self.tally.record(record, result);
+        }
+        Ok(())
+    }
 }
 
 /// The job each changed record gets ([`classify`]); records that need none are left out.
@@ -415,74 +489,6 @@ async fn run_job(
     result.map_err(SyncError::from)
 }
 
-/// A run's counts, the records it left unhandled, and what went wrong.
-struct Tally {
-    counts: RunCounts,
-    unhandled: BTreeSet<SalesforceId>,
-    errors: Vec<String>,
-}
-
-impl Tally {
-    fn new(records_seen: usize) -> Self {
-        Self {
-            counts: RunCounts {
-                records_seen: records_seen as u64,
-                ..RunCounts::default()
-            },
-            unhandled: BTreeSet::new(),
-            errors: Vec::new(),
-        }
-    }
-
-    /// Counts what one unit of work did.
-    fn add(&mut self, outcome: &WorkOutcome) {
-        let counts = &mut self.counts;
-        counts.issues_created += u64::from(outcome.issue_created);
-        counts.fields_pulled += outcome.fields_pulled;
-        counts.fields_pushed += outcome.fields_pushed;
-        counts.statuses_written += outcome.statuses_written;
-        counts.comments_paired += outcome.comments_paired;
-        counts.attachments_paired += outcome.attachments_paired;
-        counts.attachments_skipped += outcome.attachments_skipped;
-        counts.failures += outcome.failures;
-    }
-
-    /// Counts one record's job; a record whose work must be retried stays unhandled.
-    fn record(&mut self, record: SalesforceId, result: Result<WorkOutcome, SyncError>) {
-        match result {
-            Ok(outcome) => {
-                self.add(&outcome);
-                if outcome.retry_needed {
-                    self.unhandled.insert(record);
-                }
-            }
-            Err(error) => {
-                self.counts.failures += 1;
-                self.errors.push(format!("{record}: {error}"));
-                self.unhandled.insert(record);
-            }
-        }
-    }
-
-    /// Completed when everything was handled; partial (read again next time) otherwise.
-    fn outcome(&self) -> ItemOutcome {
-        if self.unhandled.is_empty() && self.errors.is_empty() {
-            return ItemOutcome::Completed;
-        }
-        let errors = if self.errors.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", self.errors.join("; "))
-        };
-        ItemOutcome::Partial {
-            reason: format!(
-                "{} record(s) not handled yet; they will be read again{errors}",
-                self.unhandled.len()
-            ),
-        }
-    }
-}
-
 /// The records feed's position in the run's watermarks.
 fn records_mark(watermarks: &Watermarks) -> RecordsMark {
     RecordsMark {
@@ -496,18 +502,12 @@ fn records_mark(watermarks: &Watermarks) -> RecordsMark {
 /// newest item it handled, never past a record left unhandled.
 fn advance(
     previous: &Watermarks,
-    records: &[crate::connectors::salesforce::Record],
+    records: Vec<(Option<SalesforceId>, Option<DateTime<Utc>>)>,
     comments: &fetch::FeedRead<fetch::FoundComment>,
     files: &fetch::FeedRead<(SalesforceId, fetch::FoundFile)>,
     unhandled: &BTreeSet<SalesforceId>,
 ) -> Watermarks {
-    let (records, records_last_id) = advance_records(
-        &records_mark(previous),
-        records
-            .iter()
-            .map(|r| (fetch::record_id(r), fetch::modstamp(r))),
-        unhandled,
-    );
+    let (records, records_last_id) = advance_records(&records_mark(previous), records, unhandled);
     Watermarks {
         records,
         records_last_id,

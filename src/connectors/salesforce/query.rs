@@ -165,20 +165,6 @@ impl SalesforceClient {
         }
     }
 
-    /// Like [`SalesforceClient::query`], with Salesforce's clock when it answered
-    /// ([`QueryPager::answered_at`]).
-    pub async fn query_timed(
-        &self,
-        soql: &str,
-    ) -> Result<(Vec<Record>, Option<chrono::DateTime<chrono::Utc>>), SalesforceError> {
-        let mut pager = self.pager(soql);
-        let mut rows = Vec::new();
-        while let Some(page) = pager.next_page().await? {
-            rows.extend(page.records);
-        }
-        Ok((rows, pager.answered_at()))
-    }
-
     /// Runs `soql` and follows `nextRecordsUrl` to the end; every row in one vector.
     pub async fn query(&self, soql: &str) -> Result<Vec<Record>, SalesforceError> {
         collect(self.pager(soql)).await
