@@ -177,6 +177,9 @@ pub struct Issue {
     /// Field names, with `expand=names`.
     #[serde(default)]
     pub names: Option<Map<String, Value>>,
+    /// The transitions the issue can take now, with `expand=transitions`.
+    #[serde(default)]
+    pub transitions: Option<Vec<Transition>>,
 }
 
 impl Issue {

@@ -71,9 +71,13 @@ pub async fn salesforce_values(
     Ok(values)
 }
 
-/// The issue fields the status race reads (with `expand=changelog`); a caller that already read
+/// The issue fields the status race reads (with [`STATUS_EXPAND`]); a caller that already read
 /// the issue with them passes it to [`sync`] instead of having it read again.
 pub const STATUS_FIELDS: &[&str] = &["status", "created", "updated"];
+
+/// What a read for the status race expands: the changelog (when the status last changed) and
+/// the transitions the issue can take now, so that one read serves where two calls did.
+pub const STATUS_EXPAND: &[&str] = &["changelog", "transitions"];
 
 /// Settles the status race for the session's link, from a fresh read of both sides: `record`
 /// as just read, and `issue` when the caller just read it with [`STATUS_FIELDS`] and the
@@ -128,7 +132,7 @@ async fn observe(
         Some(issue) => issue,
         None => {
             read = jira
-                .get_issue(&key, STATUS_FIELDS, &["changelog"], &[])
+                .get_issue(&key, STATUS_FIELDS, STATUS_EXPAND, &[])
                 .await?;
             &read
         }
@@ -136,9 +140,13 @@ async fn observe(
     let Some(current) = issue.status().map(|s| jira_status(&s)) else {
         return Ok(None);
     };
-    let reachable = jira
-        .transitions(&key)
-        .await?
+    // A read with [`STATUS_EXPAND`] carries the transitions; an issue a webhook or a search
+    // brought does not.
+    let transitions = match &issue.transitions {
+        Some(transitions) => transitions.clone(),
+        None => jira.transitions(&key).await?,
+    };
+    let reachable = transitions
         .into_iter()
         .filter(|t| t.is_available)
         .map(|t| Reachable {

@@ -200,7 +200,10 @@ async fn read_issue(
     let Ok(jira) = engine.jira() else {
         return Ok(None);
     };
-    match jira.get_issue(key, wanted, &["changelog"], &[]).await {
+    match jira
+        .get_issue(key, wanted, crate::engine::work::status::STATUS_EXPAND, &[])
+        .await
+    {
         Ok(issue) => Ok(Some(issue)),
         Err(e) => {
             record_failure(engine, session, outcome, operations::READ_ISSUE, &e.into()).await?;

@@ -159,7 +159,12 @@ async fn pull_fields(
         if pull_needs_issue(&item.definition, &news) {
             let mut wanted = crate::engine::work::status::STATUS_FIELDS.to_vec();
             wanted.extend(news.iter().map(|f| f.mapping.jira_field.as_str()));
-            let read = engine.jira()?.get_issue(&key, &wanted, &["changelog"], &[]);
+            let read = engine.jira()?.get_issue(
+                &key,
+                &wanted,
+                crate::engine::work::status::STATUS_EXPAND,
+                &[],
+            );
             *issue = Some(read.await?);
         }
         Ok::<_, SyncError>((mapped, missing))
