@@ -27,12 +27,16 @@ const TTL: Duration = Duration::from_secs(60);
 
 struct TtlMap<K, V> {
     entries: Mutex<HashMap<K, (Instant, Arc<V>)>>,
+    /// Held while a miss is fetched: callers that miss at once (a run's first links, all
+    /// starting together) wait for that one fetch instead of each asking the remote system.
+    filling: tokio::sync::Mutex<()>,
 }
 
 impl<K, V> Default for TtlMap<K, V> {
     fn default() -> Self {
         Self {
             entries: Mutex::new(HashMap::new()),
+            filling: tokio::sync::Mutex::new(()),
         }
     }
 }
@@ -56,6 +60,22 @@ impl<K: Eq + Hash + Clone, V> TtlMap<K, V> {
 
     fn clear(&self) {
         self.entries.lock().clear();
+    }
+
+    /// The cached value of `key`, else what `fetch` answers (cached); one fetch at a time.
+    async fn get_or_fetch<E, Fut>(&self, key: K, fetch: impl FnOnce() -> Fut) -> Result<Arc<V>, E>
+    where
+        Fut: std::future::Future<Output = Result<V, E>>,
+    {
+        if let Some(hit) = self.get(&key) {
+            return Ok(hit);
+        }
+        let _filling = self.filling.lock().await;
+        if let Some(hit) = self.get(&key) {
+            return Ok(hit);
+        }
+        let value = fetch().await?;
+        Ok(self.put(key, value))
     }
 }
 
@@ -84,11 +104,9 @@ impl MetadataCache {
 
 /// describeGlobal.
 pub async fn describe_global(engine: &Engine) -> Result<Arc<DescribeGlobal>, SyncError> {
-    if let Some(hit) = engine.metadata.global.get(&()) {
-        return Ok(hit);
-    }
-    let global = engine.salesforce()?.describe_global().await?;
-    Ok(engine.metadata.global.put((), global))
+    let sf = engine.salesforce()?;
+    let fetch = || async move { sf.describe_global().await.map_err(SyncError::from) };
+    engine.metadata.global.get_or_fetch((), fetch).await
 }
 
 /// Describe of `object`, or `None` when the integration user cannot see or query it.
@@ -106,10 +124,14 @@ pub async fn describe(
     if !summary.queryable {
         return Ok(None);
     }
-    let describe = engine.salesforce()?.describe(&summary.name).await?;
-    Ok(Some(
-        engine.metadata.describes.put(object.to_string(), describe),
-    ))
+    let sf = engine.salesforce()?;
+    let fetch = || async move { sf.describe(&summary.name).await.map_err(SyncError::from) };
+    let describe = engine
+        .metadata
+        .describes
+        .get_or_fetch(object.to_string(), fetch)
+        .await?;
+    Ok(Some(describe))
 }
 
 /// Field specs of `object` by API name.
@@ -138,20 +160,16 @@ pub async fn object_metadata(
 
 /// CaseStatus rows (which values close a Case).
 pub async fn case_statuses(engine: &Engine) -> Result<Arc<Vec<CaseStatus>>, SyncError> {
-    if let Some(hit) = engine.metadata.case_statuses.get(&()) {
-        return Ok(hit);
-    }
-    let rows = engine.salesforce()?.case_statuses().await?;
-    Ok(engine.metadata.case_statuses.put((), rows))
+    let sf = engine.salesforce()?;
+    let fetch = || async move { sf.case_statuses().await.map_err(SyncError::from) };
+    engine.metadata.case_statuses.get_or_fetch((), fetch).await
 }
 
 /// Jira projects the account can see.
 pub async fn jira_projects(engine: &Engine) -> Result<Arc<Vec<Project>>, SyncError> {
-    if let Some(hit) = engine.metadata.projects.get(&()) {
-        return Ok(hit);
-    }
-    let projects = engine.jira()?.projects().await?;
-    Ok(engine.metadata.projects.put((), projects))
+    let jira = engine.jira()?;
+    let fetch = || async move { jira.projects().await.map_err(SyncError::from) };
+    engine.metadata.projects.get_or_fetch((), fetch).await
 }
 
 /// Issue types of a project.
@@ -159,11 +177,13 @@ pub async fn issue_types(
     engine: &Engine,
     project: &ProjectKey,
 ) -> Result<Arc<Vec<IssueType>>, SyncError> {
-    if let Some(hit) = engine.metadata.issue_types.get(project) {
-        return Ok(hit);
-    }
-    let types = engine.jira()?.issue_types(project).await?;
-    Ok(engine.metadata.issue_types.put(project.clone(), types))
+    let jira = engine.jira()?;
+    let fetch = || async move { jira.issue_types(project).await.map_err(SyncError::from) };
+    engine
+        .metadata
+        .issue_types
+        .get_or_fetch(project.clone(), fetch)
+        .await
 }
 
 /// Create-screen fields of a project's issue type.
@@ -173,14 +193,13 @@ pub async fn create_meta(
     issue_type_id: &str,
 ) -> Result<Arc<Vec<FieldMeta>>, SyncError> {
     let key = (project.clone(), issue_type_id.to_string());
-    if let Some(hit) = engine.metadata.create_meta.get(&key) {
-        return Ok(hit);
-    }
-    let fields = engine
-        .jira()?
-        .create_meta_fields(project, issue_type_id)
-        .await?;
-    Ok(engine.metadata.create_meta.put(key, fields))
+    let jira = engine.jira()?;
+    let fetch = || async move {
+        jira.create_meta_fields(project, issue_type_id)
+            .await
+            .map_err(SyncError::from)
+    };
+    engine.metadata.create_meta.get_or_fetch(key, fetch).await
 }
 
 /// Create-screen fields as conversion specs.
