@@ -1,12 +1,13 @@
 //! Remote calls grow with changes, not with links, on both sides: a two-way Case item with
-//! auto-create, status, comments and files back-fills 1,000 Cases, then quiet runs, a few
-//! Salesforce edits and a few Jira edits are counted call by call against the cost rules.
+//! auto-create, status, comments and files back-fills 1,000 Cases (read 200 a page), then
+//! quiet runs, a few Salesforce edits and a few Jira edits are counted call by call against
+//! the cost rules.
 
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use crate::world::{connected_world, World};
+use crate::world::{world_with, World, WorldOptions};
 
 /// Calls one emulator served since its log was reset (token requests aside), and by endpoint.
 async fn calls(world: &World, base: &str) -> (u64, Value) {
@@ -64,7 +65,12 @@ async fn counted_run(world: &World, item: &str) -> (Value, (u64, Value), (u64, V
 async fn calls_grow_with_changes_not_with_links_on_both_sides() {
     const LINKS: usize = 1_000;
     const CHANGED: u64 = 10;
-    let world = connected_world().await;
+    const PAGE: u64 = 200;
+    let world = world_with(WorldOptions::default(), |s| {
+        s.sync.records_page_size = PAGE as u32;
+    })
+    .await;
+    assert_eq!(world.connect().await.status(), 200);
     let (status, hook) = world.post("/api/admin/jira/webhook", json!({})).await;
     assert_eq!(status, 201, "{hook}");
     let item = world.case_item(true).await;
@@ -73,12 +79,31 @@ async fn calls_grow_with_changes_not_with_links_on_both_sides() {
         .map(|i| json!({"Subject": format!("Case {i}"), "Description": "d", "Status": "New"}))
         .collect();
     let ids = world.sf_load("Case", Value::Array(cases)).await;
-    let backfill = world.sync(&item).await;
+
+    // The back-fill reads the records a page at a time and creates every issue once: per new
+    // link one create and one read (the first status sync's, with its transitions) in Jira,
+    // and one link note in Salesforce.
+    let (backfill, (sf, sf_detail), (jira, jira_detail)) = counted_run(&world, &item).await;
     assert_eq!(
         backfill["item"]["counts"]["issues_created"], LINKS as u64,
         "{backfill}"
     );
-    world.webhooks_settled().await;
+    let pages: u64 = sf_detail
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(endpoint, _)| endpoint.starts_with("GET ") && endpoint.ends_with("/query/{id}"))
+        .filter_map(|(_, n)| n.as_u64())
+        .sum();
+    assert_eq!(pages, LINKS as u64 / PAGE - 1, "record pages {sf_detail}");
+    assert!(
+        jira <= 2 * LINKS as u64 + 20,
+        "back-fill: {jira} Jira calls {jira_detail}"
+    );
+    assert!(
+        sf <= LINKS as u64 + LINKS as u64 / PAGE + 10,
+        "back-fill: {sf} Salesforce calls {sf_detail}"
+    );
 
     // Quiet: the first run after the back-fill still reaches back an overlap, where every
     // issue is unchanged since its link handled it: only the search's pages are paid (100
