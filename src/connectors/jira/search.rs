@@ -133,22 +133,6 @@ impl JiraClient {
         })
     }
 
-    /// Every issue matching `jql` (all pages), with Jira's clock when the first page answered.
-    pub async fn search_jql_at(
-        &self,
-        jql: &str,
-        fields: &[&str],
-    ) -> Result<(Vec<Issue>, Option<DateTime<Utc>>), JiraError> {
-        let mut pager = self.jql_pager(jql, fields, &[])?;
-        let mut out = Vec::new();
-        let mut answered_at = None;
-        while let Some(page) = pager.next_page().await? {
-            answered_at = answered_at.or(page.answered_at);
-            out.extend(page.issues);
-        }
-        Ok((out, answered_at))
-    }
-
     /// Every issue matching `jql` (at most `max` when given), following `nextPageToken` to the
     /// end.
     pub async fn search_jql(

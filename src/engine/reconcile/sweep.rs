@@ -110,7 +110,7 @@ struct Swept {
 }
 
 /// Applies Jira-side changes of the item's linked issues that no webhook brought (sfjira was
-/// down, a delivery was lost): one JQL search since `since`, then the push work of each linked
+/// down, a delivery was lost): one JQL search since `since`, page by page, with the push work of each linked
 /// issue found newer than its link last handled (an issue read again only because the window
 /// overlaps costs nothing more).
 async fn sweep_jira(
@@ -139,42 +139,21 @@ async fn sweep_jira(
     fields.extend(["updated", "created"]);
     fields.sort_unstable();
     fields.dedup();
-    let (issues, read_at) = engine.jira()?.search_jql_at(&jql, &fields).await?;
-    let newest = issues.iter().filter_map(|i| i.updated()).max();
-    let mut jobs: Vec<(LinkId, Issue)> = Vec::new();
-    for issue in &issues {
-        let Some(key) = issue.key.as_ref() else {
-            continue;
-        };
-        for row in scope.lookup.for_issue_in_item(key, item.id)? {
-            if !scope.skip.contains(&row.link_id) && issue_is_news(&row, issue) {
-                jobs.push((row.link_id, issue.clone()));
-            }
-        }
+    let mut pager = engine.jira()?.jql_pager(&jql, &fields, &[])?;
+    let mut results = Vec::new();
+    let (mut newest, mut read_at) = (None, None);
+    // A page at a time, the next read while this one's links work: the first run after a
+    // back-fill finds every new issue inside the overlap, and holds one page of them.
+    let mut page = pager.next_page().await?;
+    while let Some(found) = page {
+        read_at = read_at.or(found.answered_at);
+        newest = newest.max(found.issues.iter().filter_map(|i| i.updated()).max());
+        let jobs = page_jobs(found.issues, item, &scope)?;
+        let (done, next) =
+            tokio::join!(push_jobs(engine, item, jobs, scope.meta), pager.next_page());
+        results.extend(done);
+        page = next?;
     }
-    let meta = scope.meta;
-    let in_flight = engine.settings.sync.links_in_flight.max(1);
-    let results: Vec<Result<WorkOutcome, crate::actors::LinkError>> = futures::stream::iter(jobs)
-        .map(|(link, issue)| {
-            let engine = engine.clone();
-            let work = PushWork {
-                engine: engine.clone(),
-                item: item.clone(),
-                trigger: Trigger::Scheduler,
-                seen: Some(issue),
-            };
-            async move {
-                if !engine.throttle.wait_for_jira(JIRA_PAUSE_CAP).await {
-                    return Err(crate::actors::LinkError::Work(
-                        "Jira asked sfjira to slow down".into(),
-                    ));
-                }
-                engine.registry.run(link, work, meta).await
-            }
-        })
-        .buffer_unordered(in_flight)
-        .collect()
-        .await;
     let mut total = WorkOutcome::default();
     let mut all_handled = true;
     for result in results {
@@ -195,4 +174,57 @@ async fn sweep_jira(
         read_at,
         all_handled,
     })
+}
+
+/// The push work a page of found issues needs: each linked issue newer than its link last
+/// handled, unless the run itself created the link.
+fn page_jobs(
+    issues: Vec<Issue>,
+    item: &ItemSnapshot,
+    scope: &SweepScope<'_>,
+) -> Result<Vec<(LinkId, Issue)>, SyncError> {
+    let mut jobs = Vec::new();
+    for issue in issues {
+        let Some(key) = issue.key.as_ref() else {
+            continue;
+        };
+        for row in scope.lookup.for_issue_in_item(key, item.id)? {
+            if !scope.skip.contains(&row.link_id) && issue_is_news(&row, &issue) {
+                jobs.push((row.link_id, issue.clone()));
+            }
+        }
+    }
+    Ok(jobs)
+}
+
+/// Runs the push work of `jobs` on their links' actors, a few at a time, waiting out a short
+/// Jira pause.
+async fn push_jobs(
+    engine: &Arc<Engine>,
+    item: &ItemSnapshot,
+    jobs: Vec<(LinkId, Issue)>,
+    meta: Meta,
+) -> Vec<Result<WorkOutcome, crate::actors::LinkError>> {
+    let in_flight = engine.settings.sync.links_in_flight.max(1);
+    futures::stream::iter(jobs)
+        .map(|(link, issue)| {
+            let engine = engine.clone();
+            let work = PushWork {
+                engine: engine.clone(),
+                item: item.clone(),
+                trigger: Trigger::Scheduler,
+                seen: Some(issue),
+            };
+            async move {
+                if !engine.throttle.wait_for_jira(JIRA_PAUSE_CAP).await {
+                    return Err(crate::actors::LinkError::Work(
+                        "Jira asked sfjira to slow down".into(),
+                    ));
+                }
+                engine.registry.run(link, work, meta).await
+            }
+        })
+        .buffer_unordered(in_flight)
+        .collect()
+        .await
 }
