@@ -145,6 +145,10 @@ impl SyncSettings {
     }
 }
 
+/// The default of `store.cache_capacity_bytes`: 8 MiB of compressed pages, about 80 MB
+/// resident once full.
+pub const DEFAULT_CACHE_CAPACITY_BYTES: u64 = 8 * 1024 * 1024;
+
 /// The default of `sync.links_in_flight`.
 pub const DEFAULT_LINKS_IN_FLIGHT: usize = 32;
 
@@ -173,7 +177,8 @@ impl Default for ActorSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoreSettings {
-    /// sled page cache size in bytes.
+    /// sled page cache size in bytes. sled counts a page by its size on disk, compressed, so
+    /// the memory the cache takes is several times this (about ten times at 8 MiB).
     pub cache_capacity_bytes: u64,
     /// A switch that makes the store's writes fail on demand, for tests and failure drills
     /// (never read from the file).
@@ -184,7 +189,7 @@ pub struct StoreSettings {
 impl Default for StoreSettings {
     fn default() -> Self {
         Self {
-            cache_capacity_bytes: 64 * 1024 * 1024,
+            cache_capacity_bytes: DEFAULT_CACHE_CAPACITY_BYTES,
             write_fault: None,
         }
     }

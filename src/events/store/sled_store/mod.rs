@@ -65,8 +65,10 @@ pub const LOG_TREE: &str = "log";
 /// Options of the sled store.
 #[derive(Debug, Clone)]
 pub struct SledStoreOptions {
-    /// sled's page cache size in bytes (default 64 MiB). Set explicitly: sled's RSS grows toward
-    /// it, and the default is sized for a dedicated machine rather than a shared one.
+    /// sled's page cache size in bytes (default 64 MiB; the service sets
+    /// `store.cache_capacity_bytes`, 8 MiB). sled counts a page by its size on disk, which
+    /// compression makes a fraction of its size in memory: the cache's resident memory is
+    /// several times this figure.
     pub cache_capacity: u64,
     /// sled's background flush interval, a safety net only: every append is flushed explicitly
     /// before it is acknowledged (default `Some(500)`, sled's own default).
