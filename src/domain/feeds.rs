@@ -163,6 +163,25 @@ pub struct LinkedRecord {
     pub link_id: LinkId,
     /// The newest `SystemModstamp` the link observed.
     pub observed_modstamp: Option<DateTime<Utc>>,
+    /// Salesforce's clock when that observation was read, when known.
+    pub observed_read_at: Option<DateTime<Utc>>,
+}
+
+impl LinkedRecord {
+    /// Whether a record read with `modstamp` holds nothing the link has not observed: its stamp
+    /// is older than the observed one, or the same and the observation was read in a later
+    /// second (Salesforce stamps to the second, so an edit made in the same second as the
+    /// observed stamp, after the read, carries that same stamp).
+    pub fn has_observed(&self, modstamp: DateTime<Utc>) -> bool {
+        let Some(observed) = self.observed_modstamp else {
+            return false;
+        };
+        modstamp < observed
+            || (modstamp == observed
+                && self
+                    .observed_read_at
+                    .is_some_and(|read| read >= observed + chrono::Duration::seconds(1)))
+    }
 }
 
 /// The job a changed record gets, if any: a linked record is pulled unless it is seen again
@@ -178,9 +197,7 @@ pub fn classify(
 ) -> Option<Job> {
     if let Some(link) = linked {
         let already_observed = !change.has_new_comments_or_files
-            && change
-                .modstamp
-                .is_some_and(|m| link.observed_modstamp.is_some_and(|o| m <= o));
+            && change.modstamp.is_some_and(|m| link.has_observed(m));
         return (!already_observed).then_some(Job::Pull(link.link_id));
     }
     let new_record = change

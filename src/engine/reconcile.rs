@@ -284,6 +284,7 @@ impl Feeds {
             if let Some(id) = id {
                 let mut change = self.pending.remove(&id).unwrap_or_default();
                 change.record = Some(record);
+                change.read_at = self.read_at;
                 changes.insert(id, change);
             }
         }
@@ -416,6 +417,7 @@ fn jobs_for(
             let link = linked.get(&record).map(|row| LinkedRecord {
                 link_id: row.link_id,
                 observed_modstamp: row.observed_modstamp,
+                observed_read_at: row.observed_read_at,
             });
             let job = classify(
                 item.id,

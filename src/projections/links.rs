@@ -44,6 +44,9 @@ pub struct LinkRow {
     /// `SystemModstamp` of the record when its values were last observed.
     #[serde(default)]
     pub observed_modstamp: Option<DateTime<Utc>>,
+    /// Salesforce's clock when that observation was read, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_read_at: Option<DateTime<Utc>>,
     /// The issue's `updated` when the link last read and handled it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issue_read: Option<DateTime<Utc>>,
@@ -103,6 +106,7 @@ impl Projection for LinkIndex {
                     linked: true,
                     linked_at: event.recorded_at,
                     observed_modstamp: None,
+                    observed_read_at: None,
                     issue_read: None,
                 };
                 put_memberships(rows, &row);
@@ -119,7 +123,10 @@ impl Projection for LinkIndex {
             }
             LinkEvent::RecordObserved(e) => {
                 if let Some(mut row) = rows.get_json::<LinkRow>(&link_key(link_id))? {
-                    row.observed_modstamp = e.system_modstamp.or(row.observed_modstamp);
+                    if e.system_modstamp.is_some() {
+                        row.observed_modstamp = e.system_modstamp;
+                        row.observed_read_at = e.read_at;
+                    }
                     rows.put_json(&link_key(link_id), &row);
                 }
             }

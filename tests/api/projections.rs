@@ -165,6 +165,7 @@ fn to_event(step: &Step) -> (StreamId, EventData) {
                 LinkEvent::RecordObserved(RecordObserved {
                     values,
                     system_modstamp: None,
+                    read_at: None,
                     trigger: Trigger::Refresh,
                 }),
             )

@@ -375,3 +375,42 @@ async fn a_salesforce_outage_and_an_expired_session_lose_nothing_and_hold_the_wa
         "the failure resolved itself: {detail}"
     );
 }
+
+/// Salesforce stamps records to the second: an edit made in the same second as the link's last
+/// look carries the stamp the link already observed, and must still be pulled.
+#[actix_web::test]
+async fn an_edit_in_the_second_of_the_last_look_is_still_pulled() {
+    let world = connected_world().await;
+    let item = world.case_item(false).await;
+    let (_, created) = world
+        .sf_rest(
+            reqwest::Method::POST,
+            "sobjects/Case",
+            Some(json!({"Subject": "start", "Description": "d", "Status": "New"})),
+        )
+        .await;
+    let case = created["id"].as_str().expect("case").to_string();
+    let (status, _) = world
+        .post(
+            &format!("/api/issues/SUP-1/items/{item}/link"),
+            json!({"record_id": case}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    world.sync(&item).await;
+    // Right after the run: usually within the same Salesforce second as its read.
+    let (status, _) = world
+        .sf_rest(
+            reqwest::Method::PATCH,
+            &format!("sobjects/Case/{case}"),
+            Some(json!({"Subject": "edited at once"})),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let run = world.sync(&item).await;
+    assert_eq!(run["item"]["counts"]["fields_pulled"], 1, "{run}");
+    let (_, issue) = world
+        .jira_rest(reqwest::Method::GET, "issue/SUP-1?fields=summary", None)
+        .await;
+    assert_eq!(issue["fields"]["summary"], "edited at once");
+}

@@ -117,6 +117,7 @@ fn a_linked_record_seen_again_only_through_the_overlap_gets_no_job() {
     let link = LinkedRecord {
         link_id: LinkId::for_record(item, &record),
         observed_modstamp: Some(at("2024-05-01T10:00:00Z")),
+        observed_read_at: Some(at("2024-05-01T10:00:03Z")),
     };
     let again = change("2024-05-01T10:00:00Z", "2024-05-01T08:00:00Z", false);
     assert_eq!(
@@ -133,6 +134,32 @@ fn a_linked_record_seen_again_only_through_the_overlap_gets_no_job() {
         classify(item, &record, &commented, Some(&link), false, None),
         Some(Job::Pull(link.link_id)),
         "a new comment is news even when the record is not"
+    );
+}
+
+#[test]
+fn a_record_with_the_observed_stamp_is_news_unless_the_observation_was_read_a_second_later() {
+    let item = ItemId::new();
+    let record = id("500xx000000bQ2L");
+    let stamp = "2024-05-01T10:00:00Z";
+    let same = change(stamp, "2024-05-01T08:00:00Z", false);
+    let read_in = |read: Option<&str>| LinkedRecord {
+        link_id: LinkId::for_record(item, &record),
+        observed_modstamp: Some(at(stamp)),
+        observed_read_at: read.map(at),
+    };
+    for read in [None, Some(stamp), Some("2024-05-01T10:00:00.900Z")] {
+        let link = read_in(read);
+        assert_eq!(
+            classify(item, &record, &same, Some(&link), false, None),
+            Some(Job::Pull(link.link_id)),
+            "observed in the stamp's own second ({read:?}): an edit later that second shares it"
+        );
+    }
+    let settled = read_in(Some("2024-05-01T10:00:01Z"));
+    assert_eq!(
+        classify(item, &record, &same, Some(&settled), false, None),
+        None
     );
 }
 

@@ -166,6 +166,11 @@ pub struct RecordObserved {
     pub values: serde_json::Map<String, Value>,
     /// The record's `SystemModstamp` at reading.
     pub system_modstamp: Option<DateTime<Utc>>,
+    /// Salesforce's clock when the read answered (to the second), when known. Salesforce
+    /// stamps to the second: once this is a later second than `system_modstamp`, no edit can
+    /// share that stamp, so a record read again with the same stamp holds nothing new.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_at: Option<DateTime<Utc>>,
     /// What caused the read.
     pub trigger: Trigger,
 }

@@ -52,6 +52,8 @@ pub struct RecordChanges {
     pub comments: Vec<FoundComment>,
     /// Files created since the last look.
     pub files: Vec<FoundFile>,
+    /// Salesforce's clock when `record` was read, when known.
+    pub read_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// What one unit of work did, for the run's counts.

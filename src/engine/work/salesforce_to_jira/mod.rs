@@ -69,7 +69,7 @@ pub async fn apply(
         return Ok(outcome);
     }
     if let Some(record) = &changes.record {
-        observe(session, item, record, trigger).await?;
+        observe(session, item, record, changes.read_at, trigger).await?;
     }
     let definition = &item.definition;
     if definition.mode == SyncMode::DisplayOnly {
@@ -111,6 +111,7 @@ async fn observe(
     session: &mut LinkSession,
     item: &ItemSnapshot,
     record: &Record,
+    read_at: Option<chrono::DateTime<chrono::Utc>>,
     trigger: Trigger,
 ) -> Result<(), LinkError> {
     let fields = crate::engine::fetch::record_fields(&item.definition);
@@ -133,6 +134,7 @@ async fn observe(
         .record(vec![LinkEvent::RecordObserved(RecordObserved {
             values,
             system_modstamp: modstamp(record),
+            read_at,
             trigger,
         })])
         .await?;
