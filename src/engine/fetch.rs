@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::SyncError;
 use crate::connectors::salesforce::{QueryPager, Record, SalesforceClient};
 use crate::domain::catalog::CommentModel;
-use crate::domain::comments::{salesforce_text_to_plain, ParentComment};
+use crate::domain::comments::{is_connector_text, salesforce_text_to_plain, ParentComment};
 use crate::domain::escape::soql_quote;
 use crate::domain::fields::{format_datetime, parse_datetime_lenient};
 use crate::domain::ids::SalesforceId;
@@ -244,7 +244,8 @@ fn newest_created(rows: &[Record]) -> Option<DateTime<Utc>> {
 }
 
 /// New comments of the object (or of one record), oldest first: CaseComment for Cases, plus
-/// feed posts and replies for feed-enabled objects; replies carry their parent post.
+/// feed posts and replies for feed-enabled objects; replies carry their parent post. What
+/// sfjira wrote itself is left out: it is never mirrored back.
 pub async fn comments(
     sf: &SalesforceClient,
     model: CommentModel,
@@ -276,6 +277,8 @@ pub async fn comments(
                 .filter_map(|row| feed_reply(row, key_prefix, &parents)),
         );
     }
+    // What sfjira wrote (link notes, copies of Jira comments) is never mirrored back.
+    found.retain(|c| !is_connector_text(&c.body));
     found.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
     Ok(FeedRead { found, newest_read })
 }
@@ -291,24 +294,30 @@ async fn case_comments(
         scope_clause(scope, "ParentId")
     );
     let mut found = Vec::new();
-    let rows = sf.query(&soql).await?;
-    let newest = newest_created(&rows);
-    for row in rows {
-        let (Some(cid), Some(parent), Some(at)) =
-            (id(&row, "Id"), id(&row, "ParentId"), created(&row))
-        else {
-            continue;
-        };
-        if same_object(&parent, key_prefix) {
-            found.push(FoundComment {
-                id: cid,
-                kind: SalesforceCommentKind::CaseComment,
-                record_id: parent,
-                body: text(&row, "CommentBody").unwrap_or_default(),
-                author: author(&row),
-                created: at,
-                parent: None,
-            });
+    let mut newest = None;
+    // Page by page, keeping only what could be mirrored: after a back-fill the feed holds a
+    // link note for every new link, and none of them is news.
+    let mut pager = sf.pager(&soql);
+    while let Some(page) = pager.next_page().await? {
+        newest = newest.max(newest_created(&page.records));
+        for row in page.records {
+            let (Some(cid), Some(parent), Some(at)) =
+                (id(&row, "Id"), id(&row, "ParentId"), created(&row))
+            else {
+                continue;
+            };
+            let body = text(&row, "CommentBody").unwrap_or_default();
+            if same_object(&parent, key_prefix) && !is_connector_text(&body) {
+                found.push(FoundComment {
+                    id: cid,
+                    kind: SalesforceCommentKind::CaseComment,
+                    record_id: parent,
+                    body,
+                    author: author(&row),
+                    created: at,
+                    parent: None,
+                });
+            }
         }
     }
     Ok((found, newest))
