@@ -381,22 +381,7 @@ async fn a_salesforce_outage_and_an_expired_session_lose_nothing_and_hold_the_wa
 #[actix_web::test]
 async fn an_edit_in_the_second_of_the_last_look_is_still_pulled() {
     let world = connected_world().await;
-    let item = world.case_item(false).await;
-    let (_, created) = world
-        .sf_rest(
-            reqwest::Method::POST,
-            "sobjects/Case",
-            Some(json!({"Subject": "start", "Description": "d", "Status": "New"})),
-        )
-        .await;
-    let case = created["id"].as_str().expect("case").to_string();
-    let (status, _) = world
-        .post(
-            &format!("/api/issues/SUP-1/items/{item}/link"),
-            json!({"record_id": case}),
-        )
-        .await;
-    assert_eq!(status, 200);
+    let (item, case) = world.linked_case("SUP-1", true).await;
     world.sync(&item).await;
     // Right after the run: usually within the same Salesforce second as its read.
     let (status, _) = world
