@@ -30,6 +30,9 @@ struct TtlMap<K, V> {
     /// Held while a miss is fetched: callers that miss at once (a run's first links, all
     /// starting together) wait for that one fetch instead of each asking the remote system.
     filling: tokio::sync::Mutex<()>,
+    /// The last fetch that failed: its key, when, and why. Callers that were waiting for it
+    /// fail at once rather than each trying (and timing out) in turn.
+    failed: Mutex<Option<(K, Instant, String)>>,
 }
 
 impl<K, V> Default for TtlMap<K, V> {
@@ -37,6 +40,7 @@ impl<K, V> Default for TtlMap<K, V> {
         Self {
             entries: Mutex::new(HashMap::new()),
             filling: tokio::sync::Mutex::new(()),
+            failed: Mutex::new(None),
         }
     }
 }
@@ -62,20 +66,43 @@ impl<K: Eq + Hash + Clone, V> TtlMap<K, V> {
         self.entries.lock().clear();
     }
 
-    /// The cached value of `key`, else what `fetch` answers (cached); one fetch at a time.
-    async fn get_or_fetch<E, Fut>(&self, key: K, fetch: impl FnOnce() -> Fut) -> Result<Arc<V>, E>
+    /// The cached value of `key`, else what `fetch` answers (cached); one fetch at a time. A
+    /// caller that waited while the fetch of its key failed gets that failure too.
+    async fn get_or_fetch<Fut>(
+        &self,
+        key: K,
+        fetch: impl FnOnce() -> Fut,
+    ) -> Result<Arc<V>, SyncError>
     where
-        Fut: std::future::Future<Output = Result<V, E>>,
+        Fut: std::future::Future<Output = Result<V, SyncError>>,
     {
         if let Some(hit) = self.get(&key) {
             return Ok(hit);
         }
+        let asked = Instant::now();
         let _filling = self.filling.lock().await;
         if let Some(hit) = self.get(&key) {
             return Ok(hit);
         }
-        let value = fetch().await?;
-        Ok(self.put(key, value))
+        if let Some((_, _, why)) = self
+            .failed
+            .lock()
+            .as_ref()
+            .filter(|(failed, at, _)| *failed == key && *at >= asked)
+        {
+            return Err(SyncError::conflict(
+                "metadata_unavailable",
+                format!("the metadata could not be read a moment ago: {why}"),
+                serde_json::Value::Null,
+            ));
+        }
+        match fetch().await {
+            Ok(value) => Ok(self.put(key, value)),
+            Err(error) => {
+                *self.failed.lock() = Some((key, Instant::now(), error.to_string()));
+                Err(error)
+            }
+        }
     }
 }
 
@@ -419,4 +446,54 @@ pub async fn mapped_fields(
         }
     }
     Ok((found, missing))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn callers_missing_at_once_share_one_fetch() {
+        let cache: TtlMap<(), u32> = TtlMap::default();
+        let fetches = AtomicUsize::new(0);
+        let fetch = || async {
+            fetches.fetch_add(1, Ordering::SeqCst);
+            tokio::task::yield_now().await;
+            Ok::<_, SyncError>(7)
+        };
+        let (a, b) = tokio::join!(cache.get_or_fetch((), fetch), cache.get_or_fetch((), fetch));
+        assert_eq!((*a.expect("a"), *b.expect("b")), (7, 7));
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn callers_waiting_on_a_failed_fetch_fail_without_fetching_again() {
+        let cache: TtlMap<(), u32> = TtlMap::default();
+        let fetches = AtomicUsize::new(0);
+        let fetch = || async {
+            fetches.fetch_add(1, Ordering::SeqCst);
+            tokio::task::yield_now().await;
+            Err::<u32, _>(SyncError::NotConnected)
+        };
+        let (a, b) = tokio::join!(cache.get_or_fetch((), fetch), cache.get_or_fetch((), fetch));
+        assert!(matches!(a, Err(SyncError::NotConnected)), "{a:?}");
+        assert!(
+            matches!(
+                b,
+                Err(SyncError::Conflict {
+                    code: "metadata_unavailable",
+                    ..
+                })
+            ),
+            "{b:?}"
+        );
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+        // A caller that asks after the failure tries again.
+        let later = cache
+            .get_or_fetch((), || async { Ok::<_, SyncError>(8) })
+            .await;
+        assert_eq!(*later.expect("later"), 8);
+    }
 }
