@@ -262,7 +262,7 @@ pub async fn comments(
     }
     if feed_enabled && model != CommentModel::Unsupported {
         let (posts, mut parents, newest) = feed_posts(sf, key_prefix, &scope).await?;
-        found.extend(posts);
+        found.extend(posts.into_iter().filter(mirrorable));
         newest_read = newest_read.max(newest);
         let soql = format!(
             "SELECT Id, FeedItemId, ParentId, CommentBody, CreatedDate, CreatedBy.Name FROM FeedComment{} ORDER BY CreatedDate ASC, Id ASC",
@@ -274,13 +274,18 @@ pub async fn comments(
         found.extend(
             replies
                 .iter()
-                .filter_map(|row| feed_reply(row, key_prefix, &parents)),
+                .filter_map(|row| feed_reply(row, key_prefix, &parents))
+                .filter(mirrorable),
         );
     }
-    // What sfjira wrote (link notes, copies of Jira comments) is never mirrored back.
-    found.retain(|c| !is_connector_text(&c.body));
     found.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
     Ok(FeedRead { found, newest_read })
+}
+
+/// Whether a comment could be mirrored: not something sfjira wrote (a link note, a copy of a
+/// Jira comment), which is never mirrored back.
+fn mirrorable(comment: &FoundComment) -> bool {
+    !is_connector_text(&comment.body)
 }
 
 /// CaseComments in scope on records of the object, and the newest row read.
@@ -306,17 +311,20 @@ async fn case_comments(
             else {
                 continue;
             };
-            let body = text(&row, "CommentBody").unwrap_or_default();
-            if same_object(&parent, key_prefix) && !is_connector_text(&body) {
-                found.push(FoundComment {
-                    id: cid,
-                    kind: SalesforceCommentKind::CaseComment,
-                    record_id: parent,
-                    body,
-                    author: author(&row),
-                    created: at,
-                    parent: None,
-                });
+            if !same_object(&parent, key_prefix) {
+                continue;
+            }
+            let comment = FoundComment {
+                id: cid,
+                kind: SalesforceCommentKind::CaseComment,
+                record_id: parent,
+                body: text(&row, "CommentBody").unwrap_or_default(),
+                author: author(&row),
+                created: at,
+                parent: None,
+            };
+            if mirrorable(&comment) {
+                found.push(comment);
             }
         }
     }

@@ -110,9 +110,9 @@ struct Swept {
 }
 
 /// Applies Jira-side changes of the item's linked issues that no webhook brought (sfjira was
-/// down, a delivery was lost): one JQL search since `since`, page by page, with the push work of each linked
-/// issue found newer than its link last handled (an issue read again only because the window
-/// overlaps costs nothing more).
+/// down, a delivery was lost): one JQL search since `since`, page by page, with the push work
+/// of each linked issue found newer than its link last handled (an issue read again only
+/// because the window overlaps costs nothing more).
 async fn sweep_jira(
     engine: &Arc<Engine>,
     item: &ItemSnapshot,
@@ -140,7 +140,8 @@ async fn sweep_jira(
     fields.sort_unstable();
     fields.dedup();
     let mut pager = engine.jira()?.jql_pager(&jql, &fields, &[])?;
-    let mut results = Vec::new();
+    let mut total = WorkOutcome::default();
+    let mut all_handled = true;
     let (mut newest, mut read_at) = (None, None);
     // A page at a time, the next read while this one's links work: the first run after a
     // back-fill finds every new issue inside the overlap, and holds one page of them.
@@ -151,22 +152,19 @@ async fn sweep_jira(
         let jobs = page_jobs(found.issues, item, &scope)?;
         let (done, next) =
             tokio::join!(push_jobs(engine, item, jobs, scope.meta), pager.next_page());
-        results.extend(done);
-        page = next?;
-    }
-    let mut total = WorkOutcome::default();
-    let mut all_handled = true;
-    for result in results {
-        match result {
-            Ok(outcome) => {
-                all_handled &= !outcome.retry_needed;
-                total.add(outcome);
-            }
-            Err(_) => {
-                all_handled = false;
-                total.failures += 1;
+        for result in done {
+            match result {
+                Ok(outcome) => {
+                    all_handled &= !outcome.retry_needed;
+                    total.add(outcome);
+                }
+                Err(_) => {
+                    all_handled = false;
+                    total.failures += 1;
+                }
             }
         }
+        page = next?;
     }
     Ok(Swept {
         outcome: total,
