@@ -583,3 +583,84 @@ async fn a_lagging_search_does_not_prove_an_issue_absent() {
         1
     );
 }
+
+/// The Salesforce endpoints served, with whether a fault answered each.
+async fn salesforce_creates(world: &World) -> Vec<(String, bool)> {
+    let log = world.requests(world.sf.base_url()).await;
+    log["requests"]
+        .as_array()
+        .expect("requests")
+        .iter()
+        .filter(|r| r["method"] == "POST")
+        .filter_map(|r| {
+            let endpoint = r["endpoint"].as_str()?;
+            let create = endpoint.ends_with("/sobjects/CaseComment")
+                || endpoint.ends_with("/composite/sobjects");
+            create.then(|| (endpoint.to_string(), r["faulted"] == true))
+        })
+        .collect()
+}
+
+/// Link notes of a back-fill share sObject Collections calls. The first note's answer is slow,
+/// so the others queue behind it and go together; that shared call's answer is then lost. Each
+/// link finds its own note by its marker: every Case has exactly one note, the shared call was
+/// sent once, and the next run writes none.
+#[actix_web::test]
+async fn link_notes_sent_together_are_written_once_when_the_answer_is_lost() {
+    let world = world().await;
+    let item = world.case_item(true).await;
+    let mut cases = Vec::new();
+    for n in 0..6 {
+        cases.push(world.case(&format!("Batched note {n}")).await);
+    }
+    world.reset_requests().await;
+    for (path, action) in [
+        (
+            "/services/data/*/sobjects/CaseComment",
+            json!({"kind": "after_commit_delay", "millis": 600}),
+        ),
+        (
+            "/services/data/*/composite/sobjects",
+            json!({"kind": "after_commit_drop"}),
+        ),
+    ] {
+        world
+            .fault(
+                world.sf.base_url(),
+                json!({"method": "POST", "path": path, "times": 1, "action": action}),
+            )
+            .await;
+    }
+    world.sync(&item).await;
+    eventually("every Case has its link note", || async {
+        let mut all = true;
+        for case in &cases {
+            all &= count_rows(&world, "CaseComment", case, "Issue: ").await >= 1;
+        }
+        all
+    })
+    .await;
+    eventually("a lost note settled as found by its marker", || async {
+        found_by_marker(&world).await
+    })
+    .await;
+    let sent = salesforce_creates(&world).await;
+    assert!(
+        sent.iter()
+            .any(|(endpoint, faulted)| endpoint.ends_with("/composite/sobjects") && *faulted),
+        "the queued notes went together, and that call's answer was lost: {sent:?}"
+    );
+    world.sync(&item).await;
+    for case in &cases {
+        assert_eq!(
+            count_rows(&world, "CaseComment", case, "Issue: ").await,
+            1,
+            "one link note on {case}"
+        );
+    }
+    assert_eq!(
+        salesforce_creates(&world).await,
+        sent,
+        "no note was sent again"
+    );
+}

@@ -185,3 +185,185 @@ async fn files_stream_up_and_down() {
         .expect("sent again with the renewed token");
     emu.stop().await;
 }
+
+/// The REST endpoints the emulator served since `since` (its request log's `seq`), token
+/// requests aside.
+async fn endpoints_after(emu: &SalesforceEmulator, since: u64) -> Vec<String> {
+    let log = control(
+        emu,
+        reqwest::Method::GET,
+        "/__emulator/requests?limit=10000",
+        Value::Null,
+    )
+    .await;
+    log["requests"]
+        .as_array()
+        .expect("requests")
+        .iter()
+        .filter(|r| r["seq"].as_u64().unwrap_or(0) > since)
+        .filter_map(|r| r["endpoint"].as_str().map(str::to_string))
+        .filter(|e| e.contains("/services/data/"))
+        .collect()
+}
+
+/// The request log's last `seq`.
+async fn last_seq(emu: &SalesforceEmulator) -> u64 {
+    let log = control(
+        emu,
+        reqwest::Method::GET,
+        "/__emulator/requests?limit=10000",
+        Value::Null,
+    )
+    .await;
+    log["requests"]
+        .as_array()
+        .and_then(|rs| rs.iter().filter_map(|r| r["seq"].as_u64()).max())
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn writes_made_together_share_a_collection_call() {
+    let (emu, client) = start().await;
+    // A lone create goes alone, through the single-record endpoint.
+    let since = last_seq(&emu).await;
+    let parent = client
+        .create_shared("Case", &fields(json!({"Subject": "Alone"})))
+        .await
+        .expect("lone create");
+    assert_eq!(
+        endpoints_after(&emu, since).await,
+        ["POST /services/data/v60.0/sobjects/Case"]
+    );
+
+    // Thirty creates made at once (of two objects, one refused): one call; each caller gets
+    // its own record's outcome.
+    let since = last_seq(&emu).await;
+    let writes = (0..30).map(|i| {
+        let client = client.clone();
+        let parent = parent.clone();
+        async move {
+            if i == 7 {
+                client
+                    .create_shared("Account", &fields(json!({"Phone": "1"})))
+                    .await
+            } else {
+                client
+                    .create_shared(
+                        "CaseComment",
+                        &fields(json!({"ParentId": parent, "CommentBody": format!("Note {i}")})),
+                    )
+                    .await
+            }
+        }
+    });
+    let outcomes = futures::future::join_all(writes).await;
+    assert_eq!(
+        endpoints_after(&emu, since).await,
+        ["POST /services/data/v60.0/composite/sobjects"]
+    );
+    let refused = outcomes[7].as_ref().expect_err("an Account needs a Name");
+    assert!(refused.has_code("REQUIRED_FIELD_MISSING"), "{refused}");
+    assert!(!refused.is_retryable());
+    let mut ids: Vec<SalesforceId> = outcomes
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 7)
+        .map(|(i, o)| o.unwrap_or_else(|e| panic!("create {i}: {e}")))
+        .collect();
+    ids.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    ids.dedup();
+    assert_eq!(ids.len(), 29, "a distinct id for each saved record");
+    let saved = client
+        .query(&format!(
+            "SELECT Id, CommentBody FROM CaseComment WHERE ParentId = '{parent}'"
+        ))
+        .await
+        .expect("comments");
+    assert_eq!(saved.len(), 29);
+
+    // Updates made at once share a call too, but two updates of one record never share one:
+    // the second goes in the next call, so the later write wins as it would one by one.
+    let since = last_seq(&emu).await;
+    let updates = ids.iter().take(10).enumerate().map(|(i, id)| {
+        let client = client.clone();
+        let id = id.clone();
+        async move {
+            client
+                .update_shared(
+                    "CaseComment",
+                    &id,
+                    &fields(json!({"CommentBody": format!("Edited {i}")})),
+                )
+                .await
+        }
+    });
+    let again = {
+        let client = client.clone();
+        let id = ids[0].clone();
+        async move {
+            client
+                .update_shared(
+                    "CaseComment",
+                    &id,
+                    &fields(json!({"CommentBody": "Edited again"})),
+                )
+                .await
+        }
+    };
+    let (outcomes, last) = tokio::join!(futures::future::join_all(updates), again);
+    assert!(outcomes.iter().chain([&last]).all(Result::is_ok));
+    assert_eq!(
+        endpoints_after(&emu, since).await,
+        [
+            "PATCH /services/data/v60.0/composite/sobjects",
+            "PATCH /services/data/v60.0/sobjects/CaseComment/{id}"
+        ]
+    );
+    let first = client
+        .get_record("CaseComment", &ids[0], &["CommentBody"])
+        .await
+        .expect("read");
+    assert_eq!(first["CommentBody"], "Edited again");
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn a_shared_call_whose_answer_is_lost_leaves_each_create_unknown() {
+    let (emu, client) = start().await;
+    let parent = client
+        .create("Case", &fields(json!({"Subject": "Lost answers"})))
+        .await
+        .expect("case");
+    arm(
+        &emu,
+        json!({"method": "POST", "path": "/services/data/*/composite/sobjects", "times": 1,
+               "action": {"kind": "after_commit_drop"}}),
+    )
+    .await;
+    let writes = (0..5).map(|i| {
+        let client = client.clone();
+        let parent = parent.clone();
+        async move {
+            client
+                .create_shared(
+                    "CaseComment",
+                    &fields(json!({"ParentId": parent, "CommentBody": format!("Lost {i}")})),
+                )
+                .await
+        }
+    });
+    let outcomes = futures::future::join_all(writes).await;
+    for outcome in &outcomes {
+        let error = outcome.as_ref().expect_err("the answer was dropped");
+        assert!(error.is_answer_lost(), "{error}");
+    }
+    // The call was not repeated: the records were saved once.
+    let saved = client
+        .query(&format!(
+            "SELECT Id FROM CaseComment WHERE ParentId = '{parent}'"
+        ))
+        .await
+        .expect("comments");
+    assert_eq!(saved.len(), 5);
+    emu.stop().await;
+}

@@ -23,6 +23,7 @@ use super::auth::{
     parse_identity_url, parse_issued_at, OAuthFailure, Token, TokenErrorResponse, TokenInfo,
     TokenResponse,
 };
+use super::coalesce::Coalescer;
 use super::error::{parse_error_body, SalesforceError};
 use super::limits::{ApiUsage, UsageTracker};
 use super::names::normalise_version;
@@ -68,6 +69,8 @@ pub(crate) struct Inner {
     pub(crate) timeout: Duration,
     token: Mutex<Option<Arc<Token>>>,
     pub(crate) usage: UsageTracker,
+    /// Writes from many links waiting to share a call.
+    pub(crate) coalescer: Coalescer,
 }
 
 impl fmt::Debug for SalesforceClient {
@@ -117,6 +120,7 @@ impl SalesforceClient {
                 timeout,
                 token: Mutex::new(None),
                 usage: UsageTracker::default(),
+                coalescer: Coalescer::default(),
             }),
             retry: RetryPolicy::default(),
         })

@@ -6,11 +6,13 @@
 //! path every call shares), [`error`] (failures sorted by what to do about them), [`limits`]
 //! (`Sforce-Limit-Info` and call counting), [`names`] (what may go into a path or query),
 //! [`model`] (typed answers), [`query`] (SOQL, paging, bulk retrieval, search), [`records`]
-//! (single and bulk writes, composite), [`metadata`] (organization, describe, Case statuses)
+//! (single and bulk writes, composite), [`coalesce`] (writes from many links sharing one
+//! call), [`metadata`] (organization, describe, Case statuses)
 //! and [`files`] (ContentVersion upload and download).
 
 pub mod auth;
 pub mod client;
+pub mod coalesce;
 pub mod error;
 pub mod files;
 pub mod limits;

@@ -144,7 +144,7 @@ async fn perform(
                 let (object, field) = sobject_of_part(update.kind, id);
                 let mut body = Map::new();
                 body.insert(field.into(), text.clone().into());
-                sf.update(object, id, &body).await?;
+                sf.update_shared(object, id, &body).await?;
             }
         }
         Effect::UploadToJira(file) => {
@@ -169,7 +169,7 @@ async fn update_record(
 ) -> Result<(), SyncError> {
     engine
         .salesforce()?
-        .update(&item.definition.object, &linked_record(session)?, fields)
+        .update_shared(&item.definition.object, &linked_record(session)?, fields)
         .await?;
     Ok(())
 }

@@ -57,7 +57,7 @@ pub async fn create(
             let create = || async {
                 let fields = new_comment_fields(*kind, &record, text);
                 Ok(RemoteRef::id(
-                    sf.create(surface, &fields).await?.to_string(),
+                    sf.create_shared(surface, &fields).await?.to_string(),
                 ))
             };
             create_once(engine, session, intent, find, create, |_| Vec::new()).await?;

@@ -74,7 +74,7 @@ pub async fn create(
     let create = || async {
         let fields = new_comment_fields(note.kind, record, &note.text);
         Ok(RemoteRef::id(
-            sf.create(surface, &fields).await?.to_string(),
+            sf.create_shared(surface, &fields).await?.to_string(),
         ))
     };
     create_once(engine, session, intent, find, create, settled_by(effect)).await?;

@@ -197,7 +197,7 @@ async fn create_parts(
         let first = ids.first().map(String::as_str);
         let fields = new_part_fields(comment.kind, record, index, first, text);
         let (object, _) = part_sobject(comment.kind, index);
-        ids.push(sf.create(object, &fields).await?.to_string());
+        ids.push(sf.create_shared(object, &fields).await?.to_string());
     }
     Ok(joined(ids))
 }
