@@ -664,3 +664,55 @@ async fn link_notes_sent_together_are_written_once_when_the_answer_is_lost() {
         "no note was sent again"
     );
 }
+
+/// A link whose note was never written (refused when the link was made) gets it at the link's
+/// next pull, once, without a person retrying it; the pull after that writes none.
+#[actix_web::test]
+async fn a_link_without_its_note_gets_it_at_its_next_pull() {
+    let world = world().await;
+    let item = world.case_item(false).await;
+    let record = world.case("Note refused at first").await;
+    let issue = fresh_issue(&world).await;
+    world
+        .fault(
+            world.sf.base_url(),
+            // Refused twice: the link's note step, and the pull that follows it at once.
+            json!({"method": "POST", "path": "/services/data/*/sobjects/CaseComment", "times": 2,
+                   "action": {"kind": "respond", "status": 400,
+                              "body": [{"errorCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+                                        "message": "Comments are locked for a moment",
+                                        "fields": []}]}}),
+        )
+        .await;
+    let (status, card) = world
+        .post(
+            &format!("/api/issues/{issue}/items/{item}/link"),
+            json!({"record_id": record}),
+        )
+        .await;
+    assert_eq!(status, 200, "{card}");
+    let note = format!("Issue: {issue}");
+    assert_eq!(count_rows(&world, "CaseComment", &record, &note).await, 0);
+
+    // The record changes; the run that pulls it writes the missing note.
+    let (status, body) = world
+        .sf_rest(
+            reqwest::Method::PATCH,
+            &format!("sobjects/Case/{record}"),
+            Some(json!({"Priority": "High"})),
+        )
+        .await;
+    assert!(status < 300, "{body}");
+    world.sync(&item).await;
+    assert_eq!(count_rows(&world, "CaseComment", &record, &note).await, 1);
+    let (status, body) = world
+        .sf_rest(
+            reqwest::Method::PATCH,
+            &format!("sobjects/Case/{record}"),
+            Some(json!({"Priority": "Low"})),
+        )
+        .await;
+    assert!(status < 300, "{body}");
+    world.sync(&item).await;
+    assert_eq!(count_rows(&world, "CaseComment", &record, &note).await, 1);
+}

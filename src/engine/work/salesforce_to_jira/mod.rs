@@ -68,6 +68,9 @@ pub async fn apply(
     if !session.state().is_linked() {
         return Ok(outcome);
     }
+    // A link whose work was cut short after it was linked (a crash before the link note)
+    // writes the note at its next pull: `note::write` does nothing once the note stands.
+    crate::engine::work::note::write(engine, session, item, &mut outcome).await?;
     if let Some(record) = &changes.record {
         observe(session, item, record, changes.read_at, trigger).await?;
     }
