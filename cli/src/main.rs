@@ -90,6 +90,11 @@ enum Command {
         /// Keep each run's directory afterwards.
         #[arg(long)]
         keep: bool,
+        /// Kill the connector (SIGKILL) once this percentage of the back-fill's issues exists,
+        /// restart it, and check that the resumed back-fill made every issue and link note
+        /// exactly once.
+        #[arg(long, value_parser = clap::value_parser!(f64))]
+        kill_at: Option<f64>,
     },
     /// Run the service with a configuration file (plus SFJIRA_* environment overrides).
     Serve {
@@ -352,7 +357,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             jira_edit_percent,
             work_dir,
             keep,
+            kill_at,
         } => {
+            if let Some(percent) = kill_at {
+                anyhow::ensure!(
+                    percent > 0.0 && percent < 100.0,
+                    "--kill-at is a percentage between 0 and 100 (exclusive), not {percent}"
+                );
+            }
             load::load(load::LoadOptions {
                 links,
                 quiet_runs,
@@ -360,6 +372,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 jira_edit_percent,
                 work_dir,
                 keep,
+                kill_at,
             })
             .await?;
             Ok(ExitCode::SUCCESS)

@@ -24,6 +24,9 @@ pub struct ConnectorConfig<'a> {
     pub webhook_secret: &'a str,
     /// Seconds of overlap of incremental windows.
     pub window_overlap_secs: u64,
+    /// The port to listen on: the same across a restart, so that the Jira webhook registered
+    /// with the first process reaches the next one.
+    pub port: u16,
 }
 
 /// The running connector process.
@@ -31,6 +34,8 @@ pub struct Connector {
     child: Child,
     /// `http://127.0.0.1:<port>`.
     pub base_url: String,
+    /// The port it listens on.
+    pub port: u16,
     /// Its data directory.
     pub data_dir: PathBuf,
 }
@@ -50,7 +55,7 @@ fn toml_str(text: &str) -> String {
 }
 
 /// A port nothing listens on now.
-fn free_port() -> anyhow::Result<u16> {
+pub fn free_port() -> anyhow::Result<u16> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
     Ok(listener.local_addr()?.port())
 }
@@ -62,7 +67,7 @@ impl Connector {
         config: ConnectorConfig<'_>,
         http: &reqwest::Client,
     ) -> anyhow::Result<Self> {
-        let port = free_port()?;
+        let port = config.port;
         let data_dir = config.dir.join("data");
         let toml = format!(
             "data_dir = {data_dir}\n\n\
@@ -103,6 +108,7 @@ impl Connector {
         let mut connector = Self {
             child,
             base_url: format!("http://127.0.0.1:{port}"),
+            port,
             data_dir,
         };
         let deadline = Instant::now() + Duration::from_secs(60);
@@ -177,7 +183,8 @@ impl Connector {
         self.kill();
     }
 
-    fn kill(&mut self) {
+    /// Kills the process (SIGKILL) and reaps it.
+    pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

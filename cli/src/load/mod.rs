@@ -22,6 +22,7 @@
 
 mod connector;
 mod report;
+mod resume;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -52,6 +53,9 @@ pub struct LoadOptions {
     pub work_dir: PathBuf,
     /// Keep the directories afterwards (they are removed otherwise).
     pub keep: bool,
+    /// Kill the connector (SIGKILL) once this share of the back-fill's issues exists, in
+    /// percent, restart it and let the next run finish the back-fill.
+    pub kill_at: Option<f64>,
 }
 
 /// The overlap the connector is configured with (its default).
@@ -137,6 +141,9 @@ struct Rig {
     jira_info: JiraInfo,
     connector: Connector,
     admin_token: String,
+    webhook_secret: String,
+    /// The run's directory (configuration, data, log).
+    dir: PathBuf,
     http: reqwest::Client,
     item: String,
 }
@@ -174,16 +181,9 @@ async fn measure(
         .context("building the HTTP client")?;
     let admin_token = random_hex(24);
     let webhook_secret = random_hex(24);
+    let port = connector::free_port()?;
     let connector = Connector::launch(
-        ConnectorConfig {
-            dir,
-            admin_token: &admin_token,
-            jira_url: &jira_info.base_url,
-            jira_email: &jira_info.email,
-            jira_api_token: &jira_info.api_token,
-            webhook_secret: &webhook_secret,
-            window_overlap_secs: OVERLAP_SECS,
-        },
+        connector_config(dir, &admin_token, &jira_info, &webhook_secret, port),
         &http,
     )
     .await?;
@@ -201,6 +201,8 @@ async fn measure(
         jira_info,
         connector,
         admin_token,
+        webhook_secret,
+        dir: dir.to_path_buf(),
         http,
         item: String::new(),
     };
@@ -217,7 +219,40 @@ async fn measure(
     result
 }
 
+/// How the connector of a run is configured.
+fn connector_config<'a>(
+    dir: &'a std::path::Path,
+    admin_token: &'a str,
+    jira: &'a JiraInfo,
+    webhook_secret: &'a str,
+    port: u16,
+) -> ConnectorConfig<'a> {
+    ConnectorConfig {
+        dir,
+        admin_token,
+        jira_url: &jira.base_url,
+        jira_email: &jira.email,
+        jira_api_token: &jira.api_token,
+        webhook_secret,
+        window_overlap_secs: OVERLAP_SECS,
+        port,
+    }
+}
+
 impl Rig {
+    /// Starts the connector again on the same data directory (after it was killed).
+    async fn relaunch(&mut self) -> anyhow::Result<()> {
+        let config = connector_config(
+            &self.dir,
+            &self.admin_token,
+            &self.jira_info,
+            &self.webhook_secret,
+            self.connector.port,
+        );
+        self.connector = Connector::launch(config, &self.http).await?;
+        Ok(())
+    }
+
     async fn scenarios(&mut self, links: usize, options: &LoadOptions) -> anyhow::Result<Summary> {
         self.set_up().await?;
         let started = Instant::now();
@@ -229,7 +264,10 @@ impl Rig {
         );
         self.settle().await?;
 
-        let backfill = self.sync_scenario("back-fill").await?;
+        let backfill = match options.kill_at {
+            Some(percent) => self.killed_backfill(links, &cases, percent).await?,
+            None => self.sync_scenario("back-fill").await?,
+        };
         let created = backfill.1;
         print!("{}", backfill.0.render(links));
         let backfill = backfill.0;
