@@ -189,16 +189,8 @@ async fn files_stream_up_and_down() {
 /// The REST endpoints the emulator served since `since` (its request log's `seq`), token
 /// requests aside.
 async fn endpoints_after(emu: &SalesforceEmulator, since: u64) -> Vec<String> {
-    let log = control(
-        emu,
-        reqwest::Method::GET,
-        "/__emulator/requests?limit=10000",
-        Value::Null,
-    )
-    .await;
-    log["requests"]
-        .as_array()
-        .expect("requests")
+    request_log(emu)
+        .await
         .iter()
         .filter(|r| r["seq"].as_u64().unwrap_or(0) > since)
         .filter_map(|r| r["endpoint"].as_str().map(str::to_string))
@@ -208,6 +200,30 @@ async fn endpoints_after(emu: &SalesforceEmulator, since: u64) -> Vec<String> {
 
 /// The request log's last `seq`.
 async fn last_seq(emu: &SalesforceEmulator) -> u64 {
+    request_log(emu)
+        .await
+        .iter()
+        .filter_map(|r| r["seq"].as_u64())
+        .max()
+        .unwrap_or(0)
+}
+
+/// Creates a CaseComment on `parent` with `text`, through a lane shared with other writes.
+async fn shared_comment(
+    client: SalesforceClient,
+    parent: SalesforceId,
+    text: String,
+) -> Result<SalesforceId, SalesforceError> {
+    client
+        .create_shared(
+            "CaseComment",
+            &fields(json!({"ParentId": parent, "CommentBody": text})),
+        )
+        .await
+}
+
+/// The emulator's request log (the last 10,000 requests).
+async fn request_log(emu: &SalesforceEmulator) -> Vec<Value> {
     let log = control(
         emu,
         reqwest::Method::GET,
@@ -215,10 +231,7 @@ async fn last_seq(emu: &SalesforceEmulator) -> u64 {
         Value::Null,
     )
     .await;
-    log["requests"]
-        .as_array()
-        .and_then(|rs| rs.iter().filter_map(|r| r["seq"].as_u64()).max())
-        .unwrap_or(0)
+    log["requests"].as_array().cloned().unwrap_or_default()
 }
 
 #[tokio::test]
@@ -247,12 +260,7 @@ async fn writes_made_together_share_a_collection_call() {
                     .create_shared("Account", &fields(json!({"Phone": "1"})))
                     .await
             } else {
-                client
-                    .create_shared(
-                        "CaseComment",
-                        &fields(json!({"ParentId": parent, "CommentBody": format!("Note {i}")})),
-                    )
-                    .await
+                shared_comment(client, parent, format!("Note {i}")).await
             }
         }
     });
@@ -340,18 +348,8 @@ async fn a_shared_call_whose_answer_is_lost_leaves_each_create_unknown() {
                "action": {"kind": "after_commit_drop"}}),
     )
     .await;
-    let writes = (0..5).map(|i| {
-        let client = client.clone();
-        let parent = parent.clone();
-        async move {
-            client
-                .create_shared(
-                    "CaseComment",
-                    &fields(json!({"ParentId": parent, "CommentBody": format!("Lost {i}")})),
-                )
-                .await
-        }
-    });
+    let writes =
+        (0..5).map(|i| shared_comment(client.clone(), parent.clone(), format!("Lost {i}")));
     let outcomes = futures::future::join_all(writes).await;
     for outcome in &outcomes {
         let error = outcome.as_ref().expect_err("the answer was dropped");
