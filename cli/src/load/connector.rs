@@ -91,8 +91,12 @@ impl Connector {
         std::fs::write(&config_file, toml)
             .with_context(|| format!("writing {}", config_file.display()))?;
         let log_file = config.dir.join("sfjira.log");
-        let log = std::fs::File::create(&log_file)
-            .with_context(|| format!("creating {}", log_file.display()))?;
+        // Appended to, so that a restarted connector's log follows the killed one's.
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_file)
+            .with_context(|| format!("opening {}", log_file.display()))?;
         let exe = std::env::current_exe().context("finding the sfjira executable")?;
         let child = Command::new(exe)
             .arg("serve")
